@@ -1,0 +1,244 @@
+/* Source files and located diagnostics; see diag.h. */
+#include "diag.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void nm_source_index_lines(nm_source *source)
+{
+    uint32_t count = 1;
+    for (uint32_t i = 0; i < source->length; i++)
+        if (source->text[i] == '\n')
+            count++;
+
+    source->line_starts = nm_xmalloc(count * sizeof *source->line_starts);
+    source->line_starts[0] = 0;
+    uint32_t line = 1;
+    for (uint32_t i = 0; i < source->length; i++)
+        if (source->text[i] == '\n')
+            source->line_starts[line++] = i + 1;
+    source->line_count = count;
+}
+
+nm_source *nm_source_from_text(const char *name, const char *text, size_t length)
+{
+    nm_source *source = nm_xcalloc(1, sizeof *source);
+    source->name = nm_xstrdup(name);
+    source->text = nm_xmalloc(length + 1);
+    memcpy(source->text, text, length);
+    source->text[length] = '\0';
+    source->length = (uint32_t)length;
+    nm_source_index_lines(source);
+    return source;
+}
+
+static char *nm_format_message(const char *format, ...)
+{
+    nm_buf buf;
+    nm_buf_init(&buf);
+    va_list args;
+    va_start(args, format);
+    nm_buf_vprintf(&buf, format, args);
+    va_end(args);
+    return buf.data;
+}
+
+nm_source *nm_source_read(const char *path, char **message)
+{
+    /* O_NONBLOCK keeps a FIFO from blocking the open; only regular files
+     * are read. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *message = nm_format_message("cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat info;
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        close(fd);
+        *message = nm_format_message("cannot read '%s': it is not a regular file", path);
+        return NULL;
+    }
+    FILE *file = fdopen(fd, "rb");
+    if (!file) {
+        close(fd);
+        *message = nm_format_message("cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+
+    nm_buf buf;
+    nm_buf_init(&buf);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, file)) > 0) {
+        if (buf.length + got > NM_MAX_FILE_SIZE) {
+            fclose(file);
+            nm_buf_free(&buf);
+            *message = nm_format_message(
+                "'%s' is larger than the limit of %u bytes for a source file; "
+                "split it into several files joined by import",
+                path, NM_MAX_FILE_SIZE);
+            return NULL;
+        }
+        nm_buf_append(&buf, chunk, got);
+    }
+    bool failed = ferror(file);
+    int saved_errno = errno;
+    fclose(file);
+    if (failed) {
+        nm_buf_free(&buf);
+        *message = nm_format_message("cannot read '%s': %s", path, strerror(saved_errno));
+        return NULL;
+    }
+
+    nm_source *source = nm_source_from_text(path, buf.data ? buf.data : "", buf.length);
+    nm_buf_free(&buf);
+    return source;
+}
+
+void nm_source_free(nm_source *source)
+{
+    if (!source)
+        return;
+    free(source->name);
+    free(source->text);
+    free(source->line_starts);
+    free(source);
+}
+
+/* A UTF-8 continuation byte does not start a character. */
+static bool nm_is_continuation(unsigned char byte)
+{
+    return (byte & 0xC0) == 0x80;
+}
+
+void nm_source_position(const nm_source *source, uint32_t offset,
+                        uint32_t *line, uint32_t *column)
+{
+    if (offset > source->length)
+        offset = source->length;
+
+    uint32_t low = 0, high = source->line_count;
+    while (high - low > 1) {
+        uint32_t middle = low + (high - low) / 2;
+        if (source->line_starts[middle] <= offset)
+            low = middle;
+        else
+            high = middle;
+    }
+
+    uint32_t chars = 0;
+    for (uint32_t i = source->line_starts[low]; i < offset; i++)
+        if (!nm_is_continuation((unsigned char)source->text[i]))
+            chars++;
+    *line = low + 1;
+    *column = chars + 1;
+}
+
+nm_loc nm_loc_make(const nm_source *source, uint32_t offset, uint32_t length)
+{
+    nm_loc loc = {source, offset, length};
+    return loc;
+}
+
+nm_loc nm_loc_none(void)
+{
+    nm_loc loc = {NULL, 0, 0};
+    return loc;
+}
+
+void nm_diag_init(nm_diag *diag, FILE *out)
+{
+    memset(diag, 0, sizeof *diag);
+    diag->out = out;
+}
+
+static const char *nm_severity_name(nm_severity severity)
+{
+    switch (severity) {
+    case NM_ERROR:
+        return "error";
+    case NM_WARNING:
+        return "warning";
+    case NM_NOTE:
+        return "note";
+    }
+    return "error";
+}
+
+/* Prints the line of the location and a caret under its first character,
+ * with tildes under the rest of the token when it stays on that line.  Tabs
+ * in the line are copied into the caret line so the caret stays aligned. */
+static void nm_print_excerpt(nm_buf *out, nm_loc loc)
+{
+    const nm_source *source = loc.source;
+    uint32_t line, column;
+    nm_source_position(source, loc.offset, &line, &column);
+    uint32_t start = source->line_starts[line - 1];
+    uint32_t end = start;
+    while (end < source->length && source->text[end] != '\n' && source->text[end] != '\r')
+        end++;
+
+    nm_buf_puts(out, "    ");
+    nm_buf_append(out, source->text + start, end - start);
+    nm_buf_puts(out, "\n    ");
+
+    uint32_t offset = loc.offset < end ? loc.offset : end;
+    for (uint32_t i = start; i < offset; i++) {
+        unsigned char byte = (unsigned char)source->text[i];
+        if (byte == '\t')
+            nm_buf_putc(out, '\t');
+        else if (!nm_is_continuation(byte))
+            nm_buf_putc(out, ' ');
+    }
+    nm_buf_putc(out, '^');
+    for (uint32_t i = offset + 1; i < loc.offset + loc.length && i < end; i++)
+        if (!nm_is_continuation((unsigned char)source->text[i]))
+            nm_buf_putc(out, '~');
+    nm_buf_putc(out, '\n');
+}
+
+void nm_diag_report(nm_diag *diag, nm_severity severity, nm_loc loc,
+                    const char *format, ...)
+{
+    if (severity == NM_ERROR)
+        diag->errors++;
+    else if (severity == NM_WARNING)
+        diag->warnings++;
+    if (diag->stopped)
+        return;
+
+    nm_buf text;
+    nm_buf_init(&text);
+    if (loc.source) {
+        uint32_t line, column;
+        nm_source_position(loc.source, loc.offset, &line, &column);
+        nm_buf_printf(&text, "%s:%u:%u: ", loc.source->name, line, column);
+    } else {
+        nm_buf_puts(&text, "nmc: ");
+    }
+    nm_buf_printf(&text, "%s: ", nm_severity_name(severity));
+    va_list args;
+    va_start(args, format);
+    nm_buf_vprintf(&text, format, args);
+    va_end(args);
+    nm_buf_putc(&text, '\n');
+    if (loc.source)
+        nm_print_excerpt(&text, loc);
+
+    if (severity == NM_ERROR && diag->errors >= NM_MAX_ERRORS) {
+        nm_buf_printf(&text, "nmc: error: too many errors (limit %d); stopping here\n",
+                      NM_MAX_ERRORS);
+        diag->stopped = true;
+    }
+
+    if (diag->capture)
+        nm_buf_append(diag->capture, text.data, text.length);
+    else if (diag->out)
+        fputs(text.data, diag->out);
+    nm_buf_free(&text);
+}

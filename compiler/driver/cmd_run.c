@@ -1,0 +1,159 @@
+/* nmc run: runs a machine and prints the final configuration, for a person
+ * (the tape with the head marked, the state, the steps) or as JSON. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "json.h"
+#include "run_output.h"
+
+static int nm_run_usage(void)
+{
+    printf("usage: nmc run FILE [OPTIONS]\n"
+           "       nmc run --from FORMAT ARG [OPTIONS]\n\n"
+           "Runs a machine from its start state and prints the final configuration.\n\n"
+           "  --machine NAME    the machine to run (needed when FILE declares several)\n"
+           "  --input STR       the input, placed on tape 1 from the head rightwards;\n"
+           "                    default: the machine's input declaration, else empty\n"
+           "  --direct          run the machine itself (the direct simulator)\n"
+           "  --max-steps N     stop after N steps (default %llu); exit status 3\n"
+           "  --json            print one JSON object instead of the text report\n"
+           "  --from FORMAT     run a machine in another format: bbchallenge TEXT,\n"
+           "                    morphett FILE or yaml FILE\n",
+           (unsigned long long)NM_DEFAULT_MAX_STEPS);
+    return NM_EXIT_OK;
+}
+
+static int nm_parse_run_args(nm_args *args, nm_run_options *options)
+{
+    memset(options, 0, sizeof *options);
+    options->max_steps = NM_DEFAULT_MAX_STEPS;
+    options->engine = NM_ENGINE_DIRECT;
+    bool failed = false;
+    const char *max_steps = NULL;
+
+    while (args->index < args->count && !failed) {
+        const char *arg = args->values[args->index];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+            return nm_run_usage() - 1;
+        if (nm_take_value(args, "--machine", &options->machine, &failed)
+            || nm_take_value(args, "--input", &options->input, &failed)
+            || nm_take_value(args, "--from", &options->format, &failed)
+            || nm_take_value(args, "--max-steps", &max_steps, &failed))
+            continue;
+        if (nm_take_flag(args, "--json")) {
+            options->json = true;
+            continue;
+        }
+        if (nm_take_flag(args, "--direct")) {
+            options->engine = NM_ENGINE_DIRECT;
+            continue;
+        }
+        if (arg[0] == '-' && arg[1] != '\0') {
+            nm_usage_error(args, "unknown option '%s'", arg);
+            return NM_EXIT_USAGE;
+        }
+        if (options->file) {
+            nm_usage_error(args, "more than one file given ('%s' and '%s')", options->file, arg);
+            return NM_EXIT_USAGE;
+        }
+        options->file = arg;
+        args->index++;
+    }
+    if (failed)
+        return NM_EXIT_USAGE;
+    if (!options->file) {
+        nm_usage_error(args, options->format ? "missing the %s argument" : "missing FILE",
+                       options->format);
+        return NM_EXIT_USAGE;
+    }
+    if (max_steps && !nm_parse_count(args, "--max-steps", max_steps, &options->max_steps))
+        return NM_EXIT_USAGE;
+    return NM_EXIT_OK;
+}
+
+static double nm_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+/* Runs the direct simulator in slices so that a terminal can show progress
+ * on long runs; elsewhere the slices are invisible. */
+static tm_status nm_run_direct(tm_sim *sim, uint64_t max_steps)
+{
+    const uint64_t slice = (uint64_t)1 << 26;
+    bool progress = isatty(STDERR_FILENO);
+    double started = nm_now();
+    bool shown = false;
+    tm_status status = TM_STEP_LIMIT;
+
+    while (sim->steps < max_steps) {
+        uint64_t left = max_steps - sim->steps;
+        status = tm_sim_run(sim, left < slice ? left : slice);
+        if (status != TM_STEP_LIMIT)
+            break;
+        if (progress && nm_now() - started > 1.0) {
+            fprintf(stderr, "\r  %llu steps...", (unsigned long long)sim->steps);
+            shown = true;
+        }
+    }
+    if (max_steps == 0)
+        status = sim->status == TM_HALTED ? TM_HALTED : TM_STEP_LIMIT;
+    if (shown)
+        fprintf(stderr, "\r\033[K");
+    return status;
+}
+
+int nm_command_run(nm_args *args)
+{
+    nm_run_options options;
+    int status = nm_parse_run_args(args, &options);
+    if (status != NM_EXIT_OK)
+        return status < 0 ? NM_EXIT_OK : status;
+
+    nm_diag diag;
+    nm_diag_init(&diag, stderr);
+    bool ok;
+    nm_program *program = nm_driver_load(&diag, options.file, options.format, options.input, &ok);
+    nm_machine *machine = ok ? nm_driver_pick_machine(program, options.machine) : NULL;
+    if (!machine) {
+        nm_program_free(program);
+        return NM_EXIT_ERROR;
+    }
+
+    const char *input = options.input ? options.input : machine->has_input ? machine->input : "";
+    size_t input_length = options.input ? strlen(options.input)
+                          : machine->has_input ? machine->input_length : 0;
+    uint8_t *symbols;
+    size_t count;
+    char *message;
+    if (!nm_machine_parse_input(machine, input, input_length, &symbols, &count, &message)) {
+        fprintf(stderr, "nmc: error: %s\n", message);
+        free(message);
+        nm_program_free(program);
+        return NM_EXIT_ERROR;
+    }
+
+    tm_sim sim;
+    int exit_status = NM_EXIT_ERROR;
+    if (!tm_sim_init(&sim, machine->table, symbols, count)) {
+        fprintf(stderr, "nmc: error: out of memory for the tapes of an input of %zu symbols\n",
+                count);
+    } else {
+        tm_status result = nm_run_direct(&sim, options.max_steps);
+        nm_run_report report = nm_report_from_sim(machine, &sim, result, "direct");
+        nm_print_run_report(&report, options.json);
+        nm_run_report_free(&report);
+        exit_status = result == TM_HALTED || result == TM_NO_TRANSITION ? NM_EXIT_OK
+                      : result == TM_STEP_LIMIT || result == TM_TAPE_LIMIT ? NM_EXIT_LIMIT
+                                                                            : NM_EXIT_ERROR;
+        tm_sim_free(&sim);
+    }
+    free(symbols);
+    nm_program_free(program);
+    return exit_status;
+}

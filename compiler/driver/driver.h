@@ -1,0 +1,59 @@
+/* The nmc command line: shared option parsing and the commands. */
+#ifndef NM_DRIVER_H
+#define NM_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "program.h"
+
+/* Exit statuses of nmc. */
+enum {
+    NM_EXIT_OK = 0,
+    NM_EXIT_ERROR = 1,  /* an error in the input or the run */
+    NM_EXIT_USAGE = 2,  /* bad command line */
+    NM_EXIT_LIMIT = 3,  /* a limit such as --max-steps was reached */
+};
+
+/* Steps a run may take when --max-steps is not given. */
+#define NM_DEFAULT_MAX_STEPS 1000000000ull
+
+/* The command line after the command name, with a cursor. */
+typedef struct nm_args {
+    int count;
+    char **values;
+    int index;
+    const char *command;
+} nm_args;
+
+/* Prints "nmc COMMAND: error: MESSAGE" and a hint to use --help. */
+void nm_usage_error(const nm_args *args, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Matches --NAME VALUE or --NAME=VALUE at the cursor; on a match stores the
+ * value, advances the cursor and returns true.  A missing value is a usage
+ * error reported through *failed. */
+bool nm_take_value(nm_args *args, const char *name, const char **value, bool *failed);
+/* Matches the flag --NAME at the cursor. */
+bool nm_take_flag(nm_args *args, const char *name);
+/* Parses a whole number for option NAME; reports a usage error on failure. */
+bool nm_parse_count(const nm_args *args, const char *name, const char *text, uint64_t *value);
+
+/* The folder of the standard library: $NMC_STDLIB, the install location next
+ * to the executable, or the source tree this nmc was built from. */
+const char *nm_stdlib_dir(void);
+
+/* Loads a program from FILE, or from a foreign format when FORMAT is set. */
+nm_program *nm_driver_load(nm_diag *diag, const char *file, const char *format,
+                           const char *input, bool *ok);
+/* Chooses the machine named NAME, or the only machine of the root file.
+ * Reports an error and returns NULL when that is impossible. */
+nm_machine *nm_driver_pick_machine(const nm_program *program, const char *name);
+
+int nm_command_check(nm_args *args);
+int nm_command_build(nm_args *args);
+int nm_command_run(nm_args *args);
+int nm_command_import(nm_args *args);
+
+#endif

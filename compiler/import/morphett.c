@@ -1,0 +1,12 @@
+/* Anthony Morphett's simulator format (placeholder until the importer lands). */
+#include "import.h"
+
+nm_decl *nm_import_morphett(nm_arena *arena, nm_diag *diag, const nm_source *source,
+                            const char *name, const nm_import_options *options)
+{
+    (void)arena;
+    (void)name;
+    (void)options;
+    nm_error(diag, nm_loc_make(source, 0, 0), "the morphett importer is not built yet");
+    return NULL;
+}
