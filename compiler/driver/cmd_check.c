@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "net/emit.h"
+#include "net/lower.h"
 #include "parse.h"
 
 static void nm_print_summary(const nm_diag *diag)
@@ -84,11 +86,19 @@ int nm_command_check(nm_args *args)
 
 static int nm_build_usage(void)
 {
-    printf("usage: nmc build FILE --emit=KIND [--machine NAME] [-o OUTPUT]\n\n"
+    printf("usage: nmc build FILE --emit=KIND [--machine NAME] [--layout L] [--input STR]\n"
+           "                 [-o OUTPUT]\n\n"
            "Prints an intermediate form of FILE.\n\n"
            "  --emit=ast       the syntax tree of FILE, with line:column positions\n"
            "  --emit=nm        each checked machine as canonical .nm source\n"
-           "  --machine NAME   only this machine\n"
+           "  --emit=stack     the machine as a stack machine (two stacks per tape)\n"
+           "  --emit=net       the network: one neuron per line with its exact weights\n"
+           "  --emit=json      the network as JSON for other tools; with --input, also the\n"
+           "                   initial state vector for that input\n"
+           "  --emit=dot       the network as a Graphviz graph, neurons grouped by role\n"
+           "  --machine NAME   the machine (needed when FILE declares several)\n"
+           "  --layout L       network layout: layered (default) or realtime\n"
+           "  --input STR      the input for --emit=json's initial state\n"
            "  -o OUTPUT        write to OUTPUT (replaced whole, never partly written)\n");
     return NM_EXIT_OK;
 }
@@ -98,7 +108,11 @@ typedef struct nm_build_options {
     const char *emit;
     const char *machine;
     const char *output;
+    const char *layout;
+    const char *input;
 } nm_build_options;
+
+static const char *const nm_emit_kinds[] = {"ast", "nm", "stack", "net", "json", "dot"};
 
 static int nm_parse_build_args(nm_args *args, nm_build_options *options)
 {
@@ -110,7 +124,9 @@ static int nm_parse_build_args(nm_args *args, nm_build_options *options)
             return nm_build_usage() - 1;
         if (nm_take_value(args, "--emit", &options->emit, &failed)
             || nm_take_value(args, "--machine", &options->machine, &failed)
-            || nm_take_value(args, "-o", &options->output, &failed))
+            || nm_take_value(args, "-o", &options->output, &failed)
+            || nm_take_value(args, "--layout", &options->layout, &failed)
+            || nm_take_value(args, "--input", &options->input, &failed))
             continue;
         if (arg[0] == '-' && arg[1] != '\0') {
             nm_usage_error(args, "unknown option '%s'", arg);
@@ -129,8 +145,17 @@ static int nm_parse_build_args(nm_args *args, nm_build_options *options)
         nm_usage_error(args, options->file ? "missing --emit=KIND" : "missing FILE");
         return NM_EXIT_USAGE;
     }
-    if (strcmp(options->emit, "ast") != 0 && strcmp(options->emit, "nm") != 0) {
-        nm_usage_error(args, "unknown --emit kind '%s'; expected ast or nm", options->emit);
+    bool known = false;
+    for (size_t i = 0; i < sizeof nm_emit_kinds / sizeof *nm_emit_kinds; i++)
+        known = known || strcmp(options->emit, nm_emit_kinds[i]) == 0;
+    if (!known) {
+        nm_usage_error(args, "unknown --emit kind '%s'; expected ast, nm, stack, net, json or dot",
+                       options->emit);
+        return NM_EXIT_USAGE;
+    }
+    nm_layout layout;
+    if (!nm_parse_layout(options->layout, &layout)) {
+        nm_usage_error(args, "unknown layout '%s'; expected layered or realtime", options->layout);
         return NM_EXIT_USAGE;
     }
     return NM_EXIT_OK;
@@ -160,6 +185,51 @@ static int nm_emit_ast(const nm_build_options *options)
     return ok ? NM_EXIT_OK : NM_EXIT_ERROR;
 }
 
+/* Emits the stack machine or the network of one machine. */
+static bool nm_emit_machine_form(const nm_build_options *options, const nm_machine *machine,
+                                 nm_buf *out)
+{
+    nm_stack_machine *stack_machine = nm_stack_machine_build(machine);
+    bool ok = true;
+    if (strcmp(options->emit, "stack") == 0) {
+        nm_stack_machine_print(stack_machine, out);
+        nm_stack_machine_free(stack_machine);
+        return true;
+    }
+
+    nm_layout layout = NM_LAYOUT_LAYERED;
+    nm_parse_layout(options->layout, &layout);
+    nm_net *net = nm_lower_machine(stack_machine, layout);
+    if (strcmp(options->emit, "net") == 0) {
+        nm_emit_net_table(net, stack_machine, out);
+    } else if (strcmp(options->emit, "dot") == 0) {
+        nm_emit_net_dot(net, stack_machine, out);
+    } else {
+        nm_net_values initial;
+        nm_net_values_init(&initial, net->neuron_count);
+        const char *input = options->input ? options->input
+                            : machine->has_input ? machine->input : NULL;
+        size_t length = options->input ? strlen(options->input) : machine->input_length;
+        uint8_t *symbols = NULL;
+        size_t count = 0;
+        char *message = NULL;
+        if (input && !nm_machine_parse_input(machine, input, length, &symbols, &count, &message)) {
+            fprintf(stderr, "nmc: error: %s\n", message);
+            free(message);
+            ok = false;
+        } else {
+            if (input)
+                nm_encode_initial(net, stack_machine, symbols, count, &initial);
+            nm_emit_net_json(net, stack_machine, input ? &initial : NULL, out);
+        }
+        free(symbols);
+        nm_net_values_clear(&initial);
+    }
+    nm_net_free(net);
+    nm_stack_machine_free(stack_machine);
+    return ok;
+}
+
 int nm_command_build(nm_args *args)
 {
     nm_build_options options;
@@ -168,6 +238,20 @@ int nm_command_build(nm_args *args)
         return status < 0 ? NM_EXIT_OK : status;
     if (strcmp(options.emit, "ast") == 0)
         return nm_emit_ast(&options);
+    if (strcmp(options.emit, "nm") != 0) {
+        nm_diag diag;
+        nm_diag_init(&diag, stderr);
+        bool ok;
+        nm_program *program = nm_driver_load(&diag, options.file, NULL, options.input, &ok);
+        nm_machine *machine = ok ? nm_driver_pick_machine(program, options.machine) : NULL;
+        nm_buf out;
+        nm_buf_init(&out);
+        ok = machine && nm_emit_machine_form(&options, machine, &out)
+             && nm_write_output(options.output, out.data ? out.data : "", out.length);
+        nm_buf_free(&out);
+        nm_program_free(program);
+        return ok ? NM_EXIT_OK : NM_EXIT_ERROR;
+    }
 
     nm_diag diag;
     nm_diag_init(&diag, stderr);

@@ -17,8 +17,18 @@ static int nm_run_usage(void)
            "  --machine NAME    the machine to run (needed when FILE declares several)\n"
            "  --input STR       the input, placed on tape 1 from the head rightwards;\n"
            "                    default: the machine's input declaration, else empty\n"
-           "  --direct          run the machine itself (the direct simulator)\n"
-           "  --max-steps N     stop after N steps (default %llu); exit status 3\n"
+           "  --direct          run the machine itself (the direct simulator; the default)\n"
+           "  --interp          run the machine's network with the exact reference interpreter\n"
+           "  --layout L        the network layout: layered (4 network steps per machine step,\n"
+           "                    the default) or realtime (1 network step per machine step)\n"
+           "  --verify          run the direct simulator beside the network and compare the\n"
+           "                    configurations after every machine step; exit status 1 at the\n"
+           "                    first difference\n"
+           "  --trace           print the configuration after every machine step\n"
+           "  --input-lines     feed the input through the network's input lines, one symbol\n"
+           "                    per step, instead of loading it into the initial state\n"
+           "  --final-state     print the network's final state vector as exact rationals\n"
+           "  --max-steps N     stop after N machine steps (default %llu); exit status 3\n"
            "  --json            print one JSON object instead of the text report\n"
            "  --from FORMAT     run a machine in another format: bbchallenge TEXT,\n"
            "                    morphett FILE or yaml FILE\n",
@@ -41,8 +51,22 @@ static int nm_parse_run_args(nm_args *args, nm_run_options *options)
         if (nm_take_value(args, "--machine", &options->machine, &failed)
             || nm_take_value(args, "--input", &options->input, &failed)
             || nm_take_value(args, "--from", &options->format, &failed)
-            || nm_take_value(args, "--max-steps", &max_steps, &failed))
+            || nm_take_value(args, "--max-steps", &max_steps, &failed)
+            || nm_take_value(args, "--layout", &options->layout, &failed))
             continue;
+        if (nm_take_flag(args, "--interp")) {
+            options->engine = NM_ENGINE_INTERP;
+            continue;
+        }
+        if (nm_take_flag(args, "--verify") || nm_take_flag(args, "--trace")
+            || nm_take_flag(args, "--input-lines") || nm_take_flag(args, "--final-state")) {
+            const char *flag = args->values[args->index - 1];
+            options->verify = options->verify || strcmp(flag, "--verify") == 0;
+            options->trace = options->trace || strcmp(flag, "--trace") == 0;
+            options->input_lines = options->input_lines || strcmp(flag, "--input-lines") == 0;
+            options->final_state = options->final_state || strcmp(flag, "--final-state") == 0;
+            continue;
+        }
         if (nm_take_flag(args, "--json")) {
             options->json = true;
             continue;
@@ -71,6 +95,18 @@ static int nm_parse_run_args(nm_args *args, nm_run_options *options)
     }
     if (max_steps && !nm_parse_count(args, "--max-steps", max_steps, &options->max_steps))
         return NM_EXIT_USAGE;
+    nm_layout layout;
+    if (!nm_parse_layout(options->layout, &layout)) {
+        nm_usage_error(args, "unknown layout '%s'; expected layered or realtime", options->layout);
+        return NM_EXIT_USAGE;
+    }
+    bool network_only = options->verify || options->input_lines || options->final_state
+                        || options->layout;
+    if (options->engine == NM_ENGINE_DIRECT && network_only) {
+        nm_usage_error(args, "--verify, --input-lines, --final-state and --layout apply to "
+                             "network runs; add --interp");
+        return NM_EXIT_USAGE;
+    }
     return NM_EXIT_OK;
 }
 
@@ -108,6 +144,28 @@ static tm_status nm_run_direct(tm_sim *sim, uint64_t max_steps)
     return status;
 }
 
+/* Runs step by step, printing each configuration. */
+static tm_status nm_trace_direct(const nm_machine *machine, tm_sim *sim, uint64_t max_steps)
+{
+    tm_status status = sim->status;
+    for (;;) {
+        nm_config config;
+        nm_config_from_sim(&config, sim);
+        nm_buf line;
+        nm_buf_init(&line);
+        nm_buf_printf(&line, "step %llu: ", (unsigned long long)sim->steps);
+        nm_config_print(&config, machine, &line);
+        printf("%s\n", line.data);
+        nm_buf_free(&line);
+        nm_config_free(&config);
+        if (status != TM_RUNNING)
+            return status;
+        if (sim->steps >= max_steps)
+            return TM_STEP_LIMIT;
+        status = tm_sim_step(sim);
+    }
+}
+
 int nm_command_run(nm_args *args)
 {
     nm_run_options options;
@@ -138,13 +196,21 @@ int nm_command_run(nm_args *args)
         return NM_EXIT_ERROR;
     }
 
+    if (options.engine != NM_ENGINE_DIRECT) {
+        int network_status = nm_run_network(&options, machine, symbols, count);
+        free(symbols);
+        nm_program_free(program);
+        return network_status;
+    }
+
     tm_sim sim;
     int exit_status = NM_EXIT_ERROR;
     if (!tm_sim_init(&sim, machine->table, symbols, count)) {
         fprintf(stderr, "nmc: error: out of memory for the tapes of an input of %zu symbols\n",
                 count);
     } else {
-        tm_status result = nm_run_direct(&sim, options.max_steps);
+        tm_status result = options.trace ? nm_trace_direct(machine, &sim, options.max_steps)
+                                         : nm_run_direct(&sim, options.max_steps);
         nm_run_report report = nm_report_from_sim(machine, &sim, result, "direct");
         nm_print_run_report(&report, options.json);
         nm_run_report_free(&report);

@@ -51,6 +51,14 @@ nm_program *nm_driver_load(nm_diag *diag, const char *file, const char *format,
  * Reports an error and returns NULL when that is impossible. */
 nm_machine *nm_driver_pick_machine(const nm_program *program, const char *name);
 
+struct nm_run_options;
+/* Runs MACHINE through its network (interpreter or JIT); see cmd_run_net.c. */
+int nm_run_network(const struct nm_run_options *options, const nm_machine *machine,
+                   const uint8_t *input, size_t length);
+/* Parses a --layout value (NULL means the default, layered). */
+#include "net.h"
+bool nm_parse_layout(const char *text, nm_layout *layout);
+
 int nm_command_check(nm_args *args);
 int nm_command_build(nm_args *args);
 int nm_command_run(nm_args *args);

@@ -35,10 +35,36 @@ nm_run_report nm_report_from_sim(const nm_machine *machine, const tm_sim *sim, t
     return report;
 }
 
+nm_run_report nm_report_from_config(const nm_machine *machine, nm_config *config,
+                                    tm_status status, uint64_t steps, const char *engine)
+{
+    nm_run_report report;
+    memset(&report, 0, sizeof report);
+    report.machine = machine;
+    report.engine = engine;
+    report.status = status;
+    report.state = config->state;
+    report.steps = steps;
+    report.tapes = config->tapes;
+    for (int t = 0; t < config->tapes; t++) {
+        nm_report_tape *tape = &report.tape[t];
+        tape->cells = config->tape[t].cells;
+        tape->count = config->tape[t].count;
+        tape->head = config->tape[t].head;
+        config->tape[t].cells = NULL;
+        for (size_t i = 0; i < tape->count; i++)
+            report.nonblank += tape->cells[i] != machine->blank;
+    }
+    return report;
+}
+
 void nm_run_report_free(nm_run_report *report)
 {
     for (int t = 0; t < report->tapes; t++)
         free(report->tape[t].cells);
+    for (int i = 0; i < report->final_state_count; i++)
+        free(report->final_state[i]);
+    free(report->final_state);
 }
 
 static size_t nm_display_width(const char *text, size_t length)
@@ -154,6 +180,13 @@ static void nm_print_text(const nm_run_report *report)
     for (int t = 0; t < report->tapes; t++)
         nm_print_tape(machine, &report->tape[t], t, report->tapes);
     printf("non-blank cells: %llu\n", (unsigned long long)report->nonblank);
+    if (report->network)
+        printf("network: %s layout, %d neurons, %zu non-zero weights, %llu network steps "
+               "(engine: %s)\n",
+               report->layout, report->neurons, report->weights,
+               (unsigned long long)report->network_steps, report->engine);
+    for (int i = 0; i < report->final_state_count; i++)
+        printf("x%d = %s\n", i, report->final_state[i]);
 }
 
 static const char *nm_status_reason(tm_status status)
@@ -210,6 +243,23 @@ static void nm_print_json(const nm_run_report *report)
     nm_json_end_array(&json);
     nm_json_key(&json, "nonblank");
     nm_json_uint(&json, report->nonblank);
+    if (report->network) {
+        nm_json_key(&json, "layout");
+        nm_json_string(&json, report->layout);
+        nm_json_key(&json, "network_steps");
+        nm_json_uint(&json, report->network_steps);
+        nm_json_key(&json, "neurons");
+        nm_json_int(&json, report->neurons);
+        nm_json_key(&json, "weights");
+        nm_json_uint(&json, report->weights);
+    }
+    if (report->final_state) {
+        nm_json_key(&json, "final_state");
+        nm_json_begin_array(&json);
+        for (int i = 0; i < report->final_state_count; i++)
+            nm_json_string(&json, report->final_state[i]);
+        nm_json_end_array(&json);
+    }
     nm_json_end_object(&json);
     printf("%s\n", json.data);
     nm_json_free(&json);

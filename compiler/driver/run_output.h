@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "machine/machine.h"
+#include "net/config.h"
 #include "tm.h"
 
 typedef enum nm_engine { NM_ENGINE_DIRECT, NM_ENGINE_INTERP, NM_ENGINE_JIT } nm_engine;
@@ -18,7 +19,12 @@ typedef struct nm_run_options {
     const char *input;
     uint64_t max_steps;
     nm_engine engine;
+    const char *layout;     /* layered or realtime */
     bool json;
+    bool verify;
+    bool trace;
+    bool input_lines;
+    bool final_state;
 } nm_run_options;
 
 /* One tape of a final configuration: the cells from the leftmost to the
@@ -38,10 +44,21 @@ typedef struct nm_run_report {
     int tapes;
     nm_report_tape tape[TM_MAX_TAPES];
     uint64_t nonblank;
+    /* Network runs only. */
+    bool network;
+    const char *layout;
+    uint64_t network_steps;
+    int neurons;
+    size_t weights;
+    char **final_state;     /* exact values as text, or NULL */
+    int final_state_count;
 } nm_run_report;
 
 nm_run_report nm_report_from_sim(const nm_machine *machine, const tm_sim *sim, tm_status status,
                                  const char *engine);
+/* Takes over the cells of CONFIG. */
+nm_run_report nm_report_from_config(const nm_machine *machine, nm_config *config,
+                                    tm_status status, uint64_t steps, const char *engine);
 void nm_run_report_free(nm_run_report *report);
 void nm_print_run_report(const nm_run_report *report, bool json);
 
