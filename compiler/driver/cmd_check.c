@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "jit/net_jit.h"
 #include "net/emit.h"
 #include "net/lower.h"
 #include "parse.h"
@@ -96,6 +97,8 @@ static int nm_build_usage(void)
            "  --emit=json      the network as JSON for other tools; with --input, also the\n"
            "                   initial state vector for that input\n"
            "  --emit=dot       the network as a Graphviz graph, neurons grouped by role\n"
+           "  --emit=llvm      the LLVM IR of the network's step function\n"
+           "  --opt N          for --emit=llvm: 2 (optimised, the default) or 0 (as generated)\n"
            "  --machine NAME   the machine (needed when FILE declares several)\n"
            "  --layout L       network layout: layered (default) or realtime\n"
            "  --input STR      the input for --emit=json's initial state\n"
@@ -110,9 +113,10 @@ typedef struct nm_build_options {
     const char *output;
     const char *layout;
     const char *input;
+    const char *opt;
 } nm_build_options;
 
-static const char *const nm_emit_kinds[] = {"ast", "nm", "stack", "net", "json", "dot"};
+static const char *const nm_emit_kinds[] = {"ast", "nm", "stack", "net", "json", "dot", "llvm"};
 
 static int nm_parse_build_args(nm_args *args, nm_build_options *options)
 {
@@ -126,7 +130,8 @@ static int nm_parse_build_args(nm_args *args, nm_build_options *options)
             || nm_take_value(args, "--machine", &options->machine, &failed)
             || nm_take_value(args, "-o", &options->output, &failed)
             || nm_take_value(args, "--layout", &options->layout, &failed)
-            || nm_take_value(args, "--input", &options->input, &failed))
+            || nm_take_value(args, "--input", &options->input, &failed)
+            || nm_take_value(args, "--opt", &options->opt, &failed))
             continue;
         if (arg[0] == '-' && arg[1] != '\0') {
             nm_usage_error(args, "unknown option '%s'", arg);
@@ -149,13 +154,20 @@ static int nm_parse_build_args(nm_args *args, nm_build_options *options)
     for (size_t i = 0; i < sizeof nm_emit_kinds / sizeof *nm_emit_kinds; i++)
         known = known || strcmp(options->emit, nm_emit_kinds[i]) == 0;
     if (!known) {
-        nm_usage_error(args, "unknown --emit kind '%s'; expected ast, nm, stack, net, json or dot",
+        nm_usage_error(args,
+                       "unknown --emit kind '%s'; expected ast, nm, stack, net, json, dot or llvm",
                        options->emit);
         return NM_EXIT_USAGE;
     }
     nm_layout layout;
     if (!nm_parse_layout(options->layout, &layout)) {
         nm_usage_error(args, "unknown layout '%s'; expected layered or realtime", options->layout);
+        return NM_EXIT_USAGE;
+    }
+    if (options->opt && strcmp(options->opt, "0") != 0 && strcmp(options->opt, "2") != 0) {
+        nm_usage_error(args, "invalid --opt '%s'; expected 0 (the IR as generated) or 2 "
+                             "(after the optimisation pipeline)",
+                       options->opt);
         return NM_EXIT_USAGE;
     }
     return NM_EXIT_OK;
@@ -202,6 +214,18 @@ static bool nm_emit_machine_form(const nm_build_options *options, const nm_machi
     nm_net *net = nm_lower_machine(stack_machine, layout);
     if (strcmp(options->emit, "net") == 0) {
         nm_emit_net_table(net, stack_machine, out);
+    } else if (strcmp(options->emit, "llvm") == 0) {
+        char *error = NULL;
+        bool optimize = !options->opt || strcmp(options->opt, "2") == 0;
+        char *ir = nm_net_jit_ir(net, optimize, &error);
+        if (ir) {
+            nm_buf_puts(out, ir);
+            free(ir);
+        } else {
+            fprintf(stderr, "nmc: error: %s\n", error);
+            free(error);
+            ok = false;
+        }
     } else if (strcmp(options->emit, "dot") == 0) {
         nm_emit_net_dot(net, stack_machine, out);
     } else {

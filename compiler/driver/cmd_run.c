@@ -17,8 +17,9 @@ static int nm_run_usage(void)
            "  --machine NAME    the machine to run (needed when FILE declares several)\n"
            "  --input STR       the input, placed on tape 1 from the head rightwards;\n"
            "                    default: the machine's input declaration, else empty\n"
-           "  --direct          run the machine itself (the direct simulator; the default)\n"
+           "  --jit             run the machine's network, compiled by LLVM (the default)\n"
            "  --interp          run the machine's network with the exact reference interpreter\n"
+           "  --direct          run the machine itself, without a network (the direct simulator)\n"
            "  --layout L        the network layout: layered (4 network steps per machine step,\n"
            "                    the default) or realtime (1 network step per machine step)\n"
            "  --verify          run the direct simulator beside the network and compare the\n"
@@ -40,7 +41,7 @@ static int nm_parse_run_args(nm_args *args, nm_run_options *options)
 {
     memset(options, 0, sizeof *options);
     options->max_steps = NM_DEFAULT_MAX_STEPS;
-    options->engine = NM_ENGINE_DIRECT;
+    options->engine = NM_ENGINE_JIT;
     bool failed = false;
     const char *max_steps = NULL;
 
@@ -56,6 +57,10 @@ static int nm_parse_run_args(nm_args *args, nm_run_options *options)
             continue;
         if (nm_take_flag(args, "--interp")) {
             options->engine = NM_ENGINE_INTERP;
+            continue;
+        }
+        if (nm_take_flag(args, "--jit")) {
+            options->engine = NM_ENGINE_JIT;
             continue;
         }
         if (nm_take_flag(args, "--verify") || nm_take_flag(args, "--trace")
@@ -104,7 +109,7 @@ static int nm_parse_run_args(nm_args *args, nm_run_options *options)
                         || options->layout;
     if (options->engine == NM_ENGINE_DIRECT && network_only) {
         nm_usage_error(args, "--verify, --input-lines, --final-state and --layout apply to "
-                             "network runs; add --interp");
+                             "network runs (--jit or --interp), not to --direct");
         return NM_EXIT_USAGE;
     }
     return NM_EXIT_OK;

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "driver.h"
+#include "dyadic.h"
+#include "jit/net_jit.h"
 #include "net/lower.h"
 #include "net/net_run.h"
 #include "net_interp.h"
@@ -57,8 +59,26 @@ int nm_run_network(const nm_run_options *options, const nm_machine *machine,
         nm_encode_initial(net, stack_machine, input, length, &initial);
 
     nm_interp interp;
-    nm_interp_init(&interp, net, initial.values);
-    nm_net_engine engine = nm_interp_engine(&interp);
+    nm_net_jit_run jit_run;
+    nm_net_jit *jit = NULL;
+    nm_net_engine engine;
+    if (options->engine == NM_ENGINE_JIT) {
+        char *error = NULL;
+        jit = nm_net_jit_compile(net, &error);
+        if (!jit) {
+            fprintf(stderr, "nmc: error: %s\n", error);
+            free(error);
+            nm_net_values_clear(&initial);
+            nm_net_free(net);
+            nm_stack_machine_free(stack_machine);
+            return NM_EXIT_ERROR;
+        }
+        nm_net_jit_run_init(&jit_run, jit, initial.values);
+        engine = nm_net_jit_engine(&jit_run);
+    } else {
+        nm_interp_init(&interp, net, initial.values);
+        engine = nm_interp_engine(&interp);
+    }
     nm_net_values_clear(&initial);
 
     nm_net_run_options run_options = {options->input_lines, options->verify,
@@ -67,6 +87,13 @@ int nm_run_network(const nm_run_options *options, const nm_machine *machine,
     nm_net_run(net, stack_machine, &engine, input, length, &run_options, &result);
 
     int status = nm_exit_status(&result);
+    if (getenv("NMC_STATS"))
+        fprintf(stderr, "exact arithmetic: %llu views, %llu in-place commits, %llu copies, "
+                        "%llu general\n",
+                (unsigned long long)nm_dyadic_counters.views,
+                (unsigned long long)nm_dyadic_counters.commits,
+                (unsigned long long)nm_dyadic_counters.copies,
+                (unsigned long long)nm_dyadic_counters.general);
     if (result.failed) {
         fprintf(stderr, "nmc: error: %s\n", result.message);
     } else {
@@ -77,6 +104,7 @@ int nm_run_network(const nm_run_options *options, const nm_machine *machine,
         report.network_steps = result.network_steps;
         report.neurons = net->neuron_count;
         report.weights = nm_net_weight_count(net);
+        report.compile_seconds = jit ? nm_net_jit_compile_seconds(jit) : -1;
         if (options->final_state) {
             report.final_state = nm_final_state_text(&engine, net->neuron_count);
             report.final_state_count = net->neuron_count;
@@ -86,7 +114,12 @@ int nm_run_network(const nm_run_options *options, const nm_machine *machine,
     }
 
     nm_net_run_result_free(&result);
-    nm_interp_free(&interp);
+    if (jit) {
+        nm_net_jit_run_free(&jit_run);
+        nm_net_jit_free(jit);
+    } else {
+        nm_interp_free(&interp);
+    }
     nm_net_free(net);
     nm_stack_machine_free(stack_machine);
     return status;

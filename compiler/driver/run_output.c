@@ -252,6 +252,10 @@ static void nm_print_json(const nm_run_report *report)
         nm_json_int(&json, report->neurons);
         nm_json_key(&json, "weights");
         nm_json_uint(&json, report->weights);
+        if (report->compile_seconds >= 0) {
+            nm_json_key(&json, "compile_seconds");
+            nm_json_double(&json, report->compile_seconds);
+        }
     }
     if (report->final_state) {
         nm_json_key(&json, "final_state");

@@ -50,6 +50,7 @@ typedef struct nm_run_report {
     uint64_t network_steps;
     int neurons;
     size_t weights;
+    double compile_seconds; /* JIT compile time, or negative */
     char **final_state;     /* exact values as text, or NULL */
     int final_state_count;
 } nm_run_report;

@@ -356,12 +356,12 @@ static void nm_wire_states(nm_realtime *realtime)
     }
 }
 
-static int nm_boot_neuron(nm_lowering *lowering, const char *format, int level)
+static int nm_boot_neuron(nm_lowering *lowering, const char *format, int level, nm_role role)
 {
     nm_buf name;
     nm_buf_init(&name);
     nm_buf_printf(&name, format, level);
-    return nm_add(lowering, &name, NM_ROLE_LOADER);
+    return nm_add(lowering, &name, role);
 }
 
 /* After the loader's pulse: read the top two symbols of the loaded stack
@@ -376,15 +376,16 @@ static void nm_wire_boot(nm_realtime *realtime, const nm_loader *loader)
     int symbols = lowering->symbols;
     int top[TM_MAX_SYMBOLS], top_copy[TM_MAX_SYMBOLS], second[TM_MAX_SYMBOLS];
     for (int j = 0; j < symbols; j++)
-        top[j] = nm_boot_neuron(lowering, "boot read R1: depth 1 level %d", j);
-    int value1 = nm_boot_neuron(lowering, "boot stack R1 (step %d)", 1);
-    int start1 = nm_boot_neuron(lowering, "boot start (step %d)", 1);
+        top[j] = nm_boot_neuron(lowering, "boot read R1: depth 1 level %d", j, NM_ROLE_READER);
+    int value1 = nm_boot_neuron(lowering, "boot stack R1 (step %d)", 1, NM_ROLE_LOADER);
+    int start1 = nm_boot_neuron(lowering, "boot start (step %d)", 1, NM_ROLE_LOADER);
     for (int j = 0; j < symbols; j++)
-        top_copy[j] = nm_boot_neuron(lowering, "boot read R1: depth 1 level %d copy", j);
+        top_copy[j] = nm_boot_neuron(lowering, "boot read R1: depth 1 level %d copy", j,
+                                     NM_ROLE_COPY);
     for (int j = 0; j < symbols; j++)
-        second[j] = nm_boot_neuron(lowering, "boot read R1: depth 2 level %d", j);
-    int value2 = nm_boot_neuron(lowering, "boot stack R1 (step %d)", 2);
-    int start2 = nm_boot_neuron(lowering, "boot start (step %d)", 2);
+        second[j] = nm_boot_neuron(lowering, "boot read R1: depth 2 level %d", j, NM_ROLE_READER);
+    int value2 = nm_boot_neuron(lowering, "boot stack R1 (step %d)", 2, NM_ROLE_LOADER);
+    int start2 = nm_boot_neuron(lowering, "boot start (step %d)", 2, NM_ROLE_LOADER);
 
     nm_depth_forms top_forms;
     nm_depth_forms_init(&top_forms, symbols);

@@ -29,19 +29,19 @@ static void nm_runner_step(nm_runner *runner, const int64_t *lines)
 static int nm_firing_transition(nm_runner *runner)
 {
     const nm_net_machine *meta = &runner->net->machine;
+    nm_net_engine *engine = runner->engine;
     int firing = -1;
     for (int u = 0; u < meta->transitions; u++) {
-        mpq_set_ui(runner->scratch, 0, 1);
-        mpq_t value;
-        mpq_init(value);
+        int sum = 0;
         for (int i = 0; i < meta->fires[u].count; i++) {
-            runner->engine->read(runner->engine->self, meta->fires[u].neurons[i], value);
-            mpq_add(runner->scratch, runner->scratch, value);
+            int bit = engine->read_binary(engine->self, meta->fires[u].neurons[i]);
+            if (bit < 0)
+                return -2;
+            sum += bit;
         }
-        mpq_clear(value);
-        if (mpq_sgn(runner->scratch) == 0)
+        if (sum == 0)
             continue;
-        if (mpq_cmp_ui(runner->scratch, 1, 1) != 0 || firing >= 0)
+        if (sum != 1 || firing >= 0)
             return -2;
         firing = u;
     }
@@ -245,9 +245,18 @@ static void nm_interp_engine_read_all(void *self, nm_net_values *out)
         mpq_set(out->values[i], interp->values[i]);
 }
 
+static int nm_interp_engine_read_binary(void *self, int neuron)
+{
+    nm_interp *interp = self;
+    mpq_srcptr value = interp->values[neuron];
+    if (mpq_sgn(value) == 0)
+        return 0;
+    return mpq_cmp_ui(value, 1, 1) == 0 ? 1 : -1;
+}
+
 nm_net_engine nm_interp_engine(nm_interp *interp)
 {
     nm_net_engine engine = {"interp", interp, nm_interp_engine_step, nm_interp_engine_read,
-                            nm_interp_engine_read_all};
+                            nm_interp_engine_read_all, nm_interp_engine_read_binary};
     return engine;
 }

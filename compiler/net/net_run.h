@@ -18,6 +18,9 @@ typedef struct nm_net_engine {
     void (*read)(void *self, int neuron, mpq_t out);
     /* All values, exactly. */
     void (*read_all)(void *self, nm_net_values *out);
+    /* 0 or 1 when the neuron holds exactly that, -1 otherwise: the cheap
+     * read for detectors at every machine step. */
+    int (*read_binary)(void *self, int neuron);
 } nm_net_engine;
 
 typedef struct nm_net_run_options {

@@ -1,0 +1,722 @@
+/* The network JIT; see net_jit.h.
+ *
+ * The generated step function, split into chunks of at most
+ * NM_JIT_CHUNK neurons, is
+ *
+ *     i32 nm_step_K(ptr bools_old, ptr bools_new, ptr slots_old,
+ *                   ptr slots_new, ptr lines, ptr context)
+ *
+ * returning 0, or 1 + the index of a 0/1 neuron whose value it could not
+ * decide.  Slots are { i64 q, ptr buffer, i64 exp, i64 delta, i64 shift }
+ * as in nm_slot.  A slot neuron that needs exact arithmetic calls
+ * nm_jit_slow(context, neuron, bools_old, slots_old, lines, slot_new).
+ */
+#include "net_jit.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <llvm-c/Core.h>
+
+#include "llvm_jit.h"
+#include "util/arena.h"
+
+/* Neurons per generated function: keeps each function small enough for
+ * the optimiser while a large network compiles in pieces. */
+enum { NM_JIT_CHUNK = 2048 };
+
+/* Bounds that keep the inline 128-bit arithmetic from overflowing. */
+#define NM_JIT_MAX_SCALE 60     /* bits of a scaled weight */
+#define NM_JIT_MAX_LINE 65536   /* magnitude of an input line value */
+
+typedef struct nm_plan {
+    bool is_bool;
+    bool always_slow;
+    int index;           /* into the bytes or the slots */
+    int shift;           /* E: the largest shift among the neuron's weights */
+} nm_plan;
+
+struct nm_net_jit {
+    const nm_net *net;
+    nm_plan *plans;
+    int bool_count, slot_count;
+    nm_slow_neuron *slow;       /* per neuron, for slot neurons */
+    nm_llvm_jit *llvm;
+    int chunk_count;
+    int (**chunks)(uint8_t *, uint8_t *, nm_slot *, nm_slot *, const int64_t *, void *);
+    double compile_seconds;
+};
+
+/* ---- planning -------------------------------------------------------- */
+
+static bool nm_is_integer(const mpq_t value)
+{
+    return mpz_cmp_ui(mpq_denref(value), 1) == 0 && mpz_sizeinbase(mpq_numref(value), 2) <= 40;
+}
+
+/* A 0/1 neuron has integer weights and bias whose magnitudes add up to
+ * less than 2^NM_JIT_MAX_SCALE, so its inline sum fits 128 bits. */
+static bool nm_plan_is_bool(const nm_neuron *neuron)
+{
+    if (!nm_is_integer(neuron->bias))
+        return false;
+    double magnitude = fabs(mpq_get_d(neuron->bias));
+    for (int w = 0; w < neuron->weight_count; w++) {
+        if (!nm_is_integer(neuron->weights[w].value))
+            return false;
+        magnitude += fabs(mpq_get_d(neuron->weights[w].value));
+    }
+    for (int w = 0; w < neuron->input_count; w++) {
+        if (!nm_is_integer(neuron->inputs[w].value))
+            return false;
+        magnitude += fabs(mpq_get_d(neuron->inputs[w].value)) * NM_JIT_MAX_LINE;
+    }
+    return magnitude < ldexp(1.0, NM_JIT_MAX_SCALE);
+}
+
+/* Marks the 0/1 neurons.  A neuron with integer weights and bias
+ * (nm_plan_is_bool) whose inputs are all 0/1 neurons is 0/1 itself; the
+ * greatest fixed point of that rule proves it for detectors, states and
+ * copies.  Readers are the exception the rule cannot see: sigma(B S - 2j)
+ * of a stack value S is 0/1 because stack codes keep away from the
+ * thresholds, so readers with integer weights are taken as 0/1 too, and
+ * the generated code checks that guess at every step. */
+static void nm_classify_bools(nm_net_jit *jit)
+{
+    const nm_net *net = jit->net;
+    for (int i = 0; i < net->neuron_count; i++)
+        jit->plans[i].is_bool = nm_plan_is_bool(&net->neurons[i]);
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (int i = 0; i < net->neuron_count; i++) {
+            const nm_neuron *neuron = &net->neurons[i];
+            if (!jit->plans[i].is_bool || neuron->role == NM_ROLE_READER)
+                continue;
+            for (int w = 0; w < neuron->weight_count; w++) {
+                if (!jit->plans[neuron->weights[w].from].is_bool) {
+                    jit->plans[i].is_bool = false;
+                    changed = true;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+static bool nm_to_dyadic(const mpq_t value, nm_dyadic *out, const nm_neuron *neuron, char **error)
+{
+    if (nm_dyadic_from_mpq(out, value))
+        return true;
+    nm_buf text;
+    nm_buf_init(&text);
+    char *number = mpq_get_str(NULL, 10, value);
+    nm_buf_printf(&text, "the JIT needs dyadic weights (denominators that are powers of two), "
+                         "but neuron '%s' has the weight %s; run it with --interp",
+                  neuron->name, number);
+    free(number);
+    *error = text.data;
+    return false;
+}
+
+static void nm_fill_terms(const nm_net_jit *jit, const nm_neuron *neuron, nm_slow_neuron *slow)
+{
+    slow->slots = nm_xcalloc((size_t)neuron->weight_count + 1, sizeof *slow->slots);
+    slow->bools = nm_xcalloc((size_t)neuron->weight_count + 1, sizeof *slow->bools);
+    slow->lines = nm_xcalloc((size_t)neuron->input_count + 1, sizeof *slow->lines);
+    for (int w = 0; w < neuron->weight_count; w++) {
+        const nm_plan *source = &jit->plans[neuron->weights[w].from];
+        nm_slow_term term;
+        nm_dyadic_from_mpq(&term.weight, neuron->weights[w].value);
+        term.source = source->index;
+        if (source->is_bool)
+            slow->bools[slow->bool_count++] = term;
+        else
+            slow->slots[slow->slot_count++] = term;
+    }
+    for (int w = 0; w < neuron->input_count; w++) {
+        nm_slow_term term;
+        nm_dyadic_from_mpq(&term.weight, neuron->inputs[w].value);
+        term.source = neuron->inputs[w].from;
+        slow->lines[slow->line_count++] = term;
+    }
+}
+
+/* Chooses the shift E of a slot neuron and whether its inline 128-bit sum
+ * cannot overflow; otherwise the neuron always takes the exact evaluator. */
+static void nm_plan_slot(nm_plan *plan, const nm_slow_neuron *slow)
+{
+    int64_t shift = slow->bias.shift;
+    const nm_slow_term *groups[3] = {slow->slots, slow->bools, slow->lines};
+    int32_t counts[3] = {slow->slot_count, slow->bool_count, slow->line_count};
+    for (int g = 0; g < 3; g++)
+        for (int32_t i = 0; i < counts[g]; i++)
+            if (groups[g][i].weight.shift > shift)
+                shift = groups[g][i].weight.shift;
+    plan->shift = (int)shift;
+    if (shift > NM_JIT_MAX_SCALE) {
+        plan->always_slow = true;
+        return;
+    }
+
+    /* Every value is at most 1 (2^62 units), a line at most NM_JIT_MAX_LINE. */
+    double magnitude = ldexp(fabs((double)slow->bias.numerator), (int)(shift - slow->bias.shift));
+    for (int g = 0; g < 3; g++) {
+        for (int32_t i = 0; i < counts[g]; i++) {
+            const nm_dyadic *w = &groups[g][i].weight;
+            double scaled = ldexp(fabs((double)w->numerator), (int)(shift - w->shift));
+            magnitude += g == 2 ? scaled * NM_JIT_MAX_LINE : scaled;
+        }
+    }
+    if (magnitude >= ldexp(1.0, NM_JIT_MAX_SCALE))
+        plan->always_slow = true;
+}
+
+static bool nm_plan_network(nm_net_jit *jit, char **error)
+{
+    const nm_net *net = jit->net;
+    jit->plans = nm_xcalloc((size_t)net->neuron_count + 1, sizeof *jit->plans);
+    jit->slow = nm_xcalloc((size_t)net->neuron_count + 1, sizeof *jit->slow);
+    nm_classify_bools(jit);
+    for (int i = 0; i < net->neuron_count; i++) {
+        nm_plan *plan = &jit->plans[i];
+        plan->index = plan->is_bool ? jit->bool_count++ : jit->slot_count++;
+    }
+    for (int i = 0; i < net->neuron_count; i++) {
+        const nm_neuron *neuron = &net->neurons[i];
+        nm_dyadic check;
+        if (!nm_to_dyadic(neuron->bias, &check, neuron, error))
+            return false;
+        for (int w = 0; w < neuron->weight_count; w++)
+            if (!nm_to_dyadic(neuron->weights[w].value, &check, neuron, error))
+                return false;
+        for (int w = 0; w < neuron->input_count; w++)
+            if (!nm_to_dyadic(neuron->inputs[w].value, &check, neuron, error))
+                return false;
+        nm_slow_neuron *slow = &jit->slow[i];
+        nm_dyadic_from_mpq(&slow->bias, neuron->bias);
+        nm_fill_terms(jit, neuron, slow);
+        if (!jit->plans[i].is_bool)
+            nm_plan_slot(&jit->plans[i], slow);
+    }
+    return true;
+}
+
+/* ---- code generation --------------------------------------------------- */
+
+typedef struct nm_codegen {
+    const nm_net_jit *jit;
+    LLVMContextRef context;
+    LLVMModuleRef module;
+    LLVMBuilderRef builder;
+    LLVMTypeRef i1, i8, i32, i64, i128, ptr, slot, step_type, slow_type;
+    LLVMValueRef slow_function;
+    LLVMValueRef function;
+    LLVMValueRef bools_old, bools_new, slots_old, slots_new, lines, context_arg;
+} nm_codegen;
+
+static LLVMValueRef nm_const128(nm_codegen *cg, __int128 value)
+{
+    uint64_t words[2] = {(uint64_t)value, (uint64_t)((unsigned __int128)value >> 64)};
+    return LLVMConstIntOfArbitraryPrecision(cg->i128, 2, words);
+}
+
+static LLVMValueRef nm_const64(nm_codegen *cg, int64_t value)
+{
+    return LLVMConstInt(cg->i64, (unsigned long long)value, 1);
+}
+
+static LLVMValueRef nm_load_bool(nm_codegen *cg, int index)
+{
+    LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)index, 0);
+    LLVMValueRef address = LLVMBuildGEP2(cg->builder, cg->i8, cg->bools_old, &offset, 1, "");
+    return LLVMBuildLoad2(cg->builder, cg->i8, address, "b");
+}
+
+static LLVMValueRef nm_slot_field(nm_codegen *cg, LLVMValueRef base, int index, unsigned field)
+{
+    LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)index, 0);
+    LLVMValueRef slot = LLVMBuildGEP2(cg->builder, cg->slot, base, &offset, 1, "");
+    return LLVMBuildStructGEP2(cg->builder, cg->slot, slot, field, "");
+}
+
+static LLVMValueRef nm_load_line(nm_codegen *cg, int line)
+{
+    LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)line, 0);
+    LLVMValueRef address = LLVMBuildGEP2(cg->builder, cg->i64, cg->lines, &offset, 1, "");
+    return LLVMBuildLoad2(cg->builder, cg->i64, address, "u");
+}
+
+/* The inline sum of a neuron in units of 2^-(62 + SHIFT), with the error
+ * bounds that slot inputs with buffers add. */
+typedef struct nm_sum {
+    LLVMValueRef total;     /* i128 */
+    LLVMValueRef any_big;   /* i1 */
+    LLVMValueRef error_up;  /* i128: the true sum is at most total + error_up */
+    LLVMValueRef error_down;
+    bool has_slots;
+} nm_sum;
+
+static __int128 nm_scaled(const nm_dyadic *weight, int shift, int extra)
+{
+    return (__int128)weight->numerator << (shift - weight->shift + extra);
+}
+
+static nm_sum nm_build_sum(nm_codegen *cg, const nm_slow_neuron *slow, int shift)
+{
+    LLVMBuilderRef b = cg->builder;
+    nm_sum sum = {nm_const128(cg, nm_scaled(&slow->bias, shift, NM_Q_BITS)),
+                  LLVMConstInt(cg->i1, 0, 0), nm_const128(cg, 0), nm_const128(cg, 0), false};
+    for (int32_t i = 0; i < slow->bool_count; i++) {
+        LLVMValueRef value = LLVMBuildZExt(b, nm_load_bool(cg, slow->bools[i].source), cg->i128, "");
+        LLVMValueRef term = LLVMBuildMul(b, value, nm_const128(cg, nm_scaled(&slow->bools[i].weight, shift, NM_Q_BITS)), "");
+        sum.total = LLVMBuildAdd(b, sum.total, term, "");
+    }
+    for (int32_t i = 0; i < slow->line_count; i++) {
+        LLVMValueRef value = LLVMBuildSExt(b, nm_load_line(cg, slow->lines[i].source), cg->i128, "");
+        LLVMValueRef term = LLVMBuildMul(b, value, nm_const128(cg, nm_scaled(&slow->lines[i].weight, shift, NM_Q_BITS)), "");
+        sum.total = LLVMBuildAdd(b, sum.total, term, "");
+    }
+    for (int32_t i = 0; i < slow->slot_count; i++) {
+        const nm_slow_term *t = &slow->slots[i];
+        LLVMValueRef q = LLVMBuildLoad2(b, cg->i64, nm_slot_field(cg, cg->slots_old, t->source, 0), "q");
+        LLVMValueRef buffer = LLVMBuildLoad2(b, cg->ptr, nm_slot_field(cg, cg->slots_old, t->source, 1), "buf");
+        LLVMValueRef big = LLVMBuildIsNotNull(b, buffer, "big");
+        __int128 weight = nm_scaled(&t->weight, shift, 0);
+        LLVMValueRef term = LLVMBuildMul(b, LLVMBuildZExt(b, q, cg->i128, ""), nm_const128(cg, weight), "");
+        sum.total = LLVMBuildAdd(b, sum.total, term, "");
+        sum.any_big = LLVMBuildOr(b, sum.any_big, big, "");
+        LLVMValueRef error = LLVMBuildSelect(b, big, nm_const128(cg, weight > 0 ? weight : -weight), nm_const128(cg, 0), "");
+        if (weight > 0)
+            sum.error_up = LLVMBuildAdd(b, sum.error_up, error, "");
+        else
+            sum.error_down = LLVMBuildAdd(b, sum.error_down, error, "");
+        sum.has_slots = true;
+    }
+    return sum;
+}
+
+static void nm_emit_bool_neuron(nm_codegen *cg, int neuron, LLVMBasicBlockRef fail)
+{
+    LLVMBuilderRef b = cg->builder;
+    const nm_slow_neuron *slow = &cg->jit->slow[neuron];
+    const nm_plan *plan = &cg->jit->plans[neuron];
+    nm_sum sum = nm_build_sum(cg, slow, 0);
+    LLVMValueRef one = nm_const128(cg, (__int128)NM_Q_ONE);
+    LLVMValueRef result;
+    if (!sum.has_slots) {
+        result = LLVMBuildICmp(b, LLVMIntSGE, sum.total, one, "");
+    } else {
+        LLVMValueRef low = LLVMBuildSub(b, sum.total, sum.error_down, "");
+        LLVMValueRef high = LLVMBuildAdd(b, sum.total, sum.error_up, "");
+        LLVMValueRef is_zero = LLVMBuildICmp(b, LLVMIntSLE, high, nm_const128(cg, 0), "");
+        result = LLVMBuildICmp(b, LLVMIntSGE, low, one, "");
+        LLVMValueRef decided = LLVMBuildOr(b, is_zero, result, "");
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->context, cg->function, "");
+        LLVMValueRef phi_index = LLVMGetFirstInstruction(fail);
+        LLVMValueRef code = LLVMConstInt(cg->i32, (unsigned long long)neuron + 1, 0);
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(b);
+        LLVMAddIncoming(phi_index, &code, &here, 1);
+        LLVMBuildCondBr(b, decided, next, fail);
+        LLVMPositionBuilderAtEnd(b, next);
+    }
+    LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)plan->index, 0);
+    LLVMValueRef address = LLVMBuildGEP2(b, cg->i8, cg->bools_new, &offset, 1, "");
+    LLVMBuildStore(b, LLVMBuildZExt(b, result, cg->i8, ""), address);
+}
+
+static void nm_emit_slow_call(nm_codegen *cg, int neuron)
+{
+    const nm_plan *plan = &cg->jit->plans[neuron];
+    LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)plan->index, 0);
+    LLVMValueRef out = LLVMBuildGEP2(cg->builder, cg->slot, cg->slots_new, &offset, 1, "");
+    LLVMValueRef args[6] = {cg->context_arg, LLVMConstInt(cg->i32, (unsigned long long)neuron, 0),
+                            cg->bools_old, cg->slots_old, cg->lines, out};
+    LLVMBuildCall2(cg->builder, cg->slow_type, cg->slow_function, args, 6, "");
+}
+
+static void nm_emit_slot_neuron(nm_codegen *cg, int neuron)
+{
+    LLVMBuilderRef b = cg->builder;
+    const nm_plan *plan = &cg->jit->plans[neuron];
+    if (plan->always_slow) {
+        nm_emit_slow_call(cg, neuron);
+        return;
+    }
+    nm_sum sum = nm_build_sum(cg, &cg->jit->slow[neuron], plan->shift);
+    LLVMValueRef one = nm_const128(cg, (__int128)1 << (NM_Q_BITS + plan->shift));
+    LLVMValueRef zero = nm_const128(cg, 0);
+    LLVMValueRef q_one = nm_const64(cg, (int64_t)NM_Q_ONE);
+    LLVMValueRef q_zero = nm_const64(cg, 0);
+
+    /* Without buffers in the inputs the sum is exact. */
+    LLVMValueRef at_most_zero = LLVMBuildICmp(b, LLVMIntSLE, sum.total, zero, "");
+    LLVMValueRef at_least_one = LLVMBuildICmp(b, LLVMIntSGE, sum.total, one, "");
+    LLVMValueRef mask = nm_const128(cg, ((__int128)1 << plan->shift) - 1);
+    LLVMValueRef fits = LLVMBuildICmp(b, LLVMIntEQ, LLVMBuildAnd(b, sum.total, mask, ""), zero, "");
+    LLVMValueRef exact_ok = LLVMBuildOr(b, LLVMBuildOr(b, at_most_zero, at_least_one, ""), fits, "");
+    LLVMValueRef inner = LLVMBuildTrunc(b, LLVMBuildAShr(b, sum.total, nm_const128(cg, plan->shift), ""), cg->i64, "");
+    LLVMValueRef exact_q = LLVMBuildSelect(b, at_most_zero, q_zero,
+                                           LLVMBuildSelect(b, at_least_one, q_one, inner, ""), "");
+
+    /* With buffers, only saturations are decided inline. */
+    LLVMValueRef high = LLVMBuildAdd(b, sum.total, sum.error_up, "");
+    LLVMValueRef low = LLVMBuildSub(b, sum.total, sum.error_down, "");
+    LLVMValueRef big_zero = LLVMBuildICmp(b, LLVMIntSLE, high, zero, "");
+    LLVMValueRef big_one = LLVMBuildICmp(b, LLVMIntSGE, low, one, "");
+    LLVMValueRef big_ok = LLVMBuildOr(b, big_zero, big_one, "");
+    LLVMValueRef big_q = LLVMBuildSelect(b, big_one, q_one, q_zero, "");
+
+    LLVMValueRef ok = LLVMBuildSelect(b, sum.any_big, big_ok, exact_ok, "");
+    LLVMValueRef q = LLVMBuildSelect(b, sum.any_big, big_q, exact_q, "");
+
+    LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(cg->context, cg->function, "");
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(cg->context, cg->function, "");
+    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->context, cg->function, "");
+    LLVMBuildCondBr(b, ok, fast, slow);
+    LLVMPositionBuilderAtEnd(b, fast);
+    LLVMBuildStore(b, q, nm_slot_field(cg, cg->slots_new, plan->index, 0));
+    LLVMBuildBr(b, next);
+    LLVMPositionBuilderAtEnd(b, slow);
+    nm_emit_slow_call(cg, neuron);
+    LLVMBuildBr(b, next);
+    LLVMPositionBuilderAtEnd(b, next);
+}
+
+static void nm_codegen_types(nm_codegen *cg)
+{
+    LLVMContextRef c = cg->context;
+    cg->i1 = LLVMInt1TypeInContext(c);
+    cg->i8 = LLVMInt8TypeInContext(c);
+    cg->i32 = LLVMInt32TypeInContext(c);
+    cg->i64 = LLVMInt64TypeInContext(c);
+    cg->i128 = LLVMIntTypeInContext(c, 128);
+    cg->ptr = LLVMPointerTypeInContext(c, 0);
+    LLVMTypeRef fields[5] = {cg->i64, cg->ptr, cg->i64, cg->i64, cg->i64};
+    cg->slot = LLVMStructTypeInContext(c, fields, 5, 0);
+    LLVMTypeRef params[6] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
+    cg->step_type = LLVMFunctionType(cg->i32, params, 6, 0);
+    LLVMTypeRef slow_params[6] = {cg->ptr, cg->i32, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
+    cg->slow_type = LLVMFunctionType(LLVMVoidTypeInContext(c), slow_params, 6, 0);
+}
+
+static void nm_mark_noalias(nm_codegen *cg, LLVMValueRef function)
+{
+    unsigned kind = LLVMGetEnumAttributeKindForName("noalias", 7);
+    for (unsigned i = 1; i <= 4; i++)
+        LLVMAddAttributeAtIndex(function, i, LLVMCreateEnumAttribute(cg->context, kind, 0));
+}
+
+static void nm_emit_chunk(nm_codegen *cg, int chunk, int first, int last)
+{
+    char name[32];
+    snprintf(name, sizeof name, "nm_step_%d", chunk);
+    cg->function = LLVMAddFunction(cg->module, name, cg->step_type);
+    nm_mark_noalias(cg, cg->function);
+    LLVMValueRef *params[6] = {&cg->bools_old, &cg->bools_new, &cg->slots_old, &cg->slots_new,
+                               &cg->lines, &cg->context_arg};
+    for (unsigned i = 0; i < 6; i++)
+        *params[i] = LLVMGetParam(cg->function, i);
+
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(cg->context, cg->function, "entry");
+    LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(cg->context, cg->function, "undecided");
+    LLVMPositionBuilderAtEnd(cg->builder, fail);
+    LLVMValueRef code = LLVMBuildPhi(cg->builder, cg->i32, "neuron");
+    LLVMBuildRet(cg->builder, code);
+
+    LLVMPositionBuilderAtEnd(cg->builder, entry);
+    for (int i = first; i < last; i++) {
+        if (cg->jit->plans[i].is_bool)
+            nm_emit_bool_neuron(cg, i, fail);
+        else
+            nm_emit_slot_neuron(cg, i);
+    }
+    LLVMBuildRet(cg->builder, LLVMConstInt(cg->i32, 0, 0));
+    if (LLVMCountIncoming(code) == 0) {
+        LLVMDeleteBasicBlock(fail);
+    }
+}
+
+static int nm_chunk_count(const nm_net *net)
+{
+    int count = (net->neuron_count + NM_JIT_CHUNK - 1) / NM_JIT_CHUNK;
+    return count ? count : 1;
+}
+
+static LLVMModuleRef nm_generate(nm_net_jit *jit, nm_llvm_jit *llvm)
+{
+    nm_codegen cg;
+    memset(&cg, 0, sizeof cg);
+    cg.jit = jit;
+    cg.context = nm_llvm_jit_context(llvm);
+    cg.module = nm_llvm_jit_new_module(llvm, "nm_network");
+    cg.builder = LLVMCreateBuilderInContext(cg.context);
+    nm_codegen_types(&cg);
+    cg.slow_function = LLVMAddFunction(cg.module, "nm_jit_slow", cg.slow_type);
+
+    int chunks = nm_chunk_count(jit->net);
+    for (int k = 0; k < chunks; k++) {
+        int first = k * NM_JIT_CHUNK;
+        int last = first + NM_JIT_CHUNK < jit->net->neuron_count ? first + NM_JIT_CHUNK
+                                                                  : jit->net->neuron_count;
+        nm_emit_chunk(&cg, k, first, last);
+    }
+    LLVMDisposeBuilder(cg.builder);
+    return cg.module;
+}
+
+/* Called by generated code: the exact value of one slot neuron. */
+static void nm_jit_slow(void *context, int32_t neuron, const uint8_t *bools, const nm_slot *slots,
+                        const int64_t *lines, nm_slot *out)
+{
+    const nm_net_jit *jit = context;
+    nm_slow_eval(&jit->slow[neuron], bools, slots, lines, out);
+}
+
+static double nm_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+static void nm_free_plans(nm_net_jit *jit)
+{
+    if (jit->slow) {
+        for (int i = 0; i < jit->net->neuron_count; i++) {
+            free(jit->slow[i].slots);
+            free(jit->slow[i].bools);
+            free(jit->slow[i].lines);
+        }
+    }
+    free(jit->slow);
+    free(jit->plans);
+}
+
+void nm_net_jit_free(nm_net_jit *jit)
+{
+    if (!jit)
+        return;
+    nm_free_plans(jit);
+    free(jit->chunks);
+    nm_llvm_jit_free(jit->llvm);
+    free(jit);
+}
+
+nm_net_jit *nm_net_jit_compile(const nm_net *net, char **error)
+{
+    double started = nm_seconds();
+    nm_net_jit *jit = nm_xcalloc(1, sizeof *jit);
+    jit->net = net;
+    if (!nm_plan_network(jit, error) || !(jit->llvm = nm_llvm_jit_new(error))) {
+        nm_net_jit_free(jit);
+        return NULL;
+    }
+    LLVMModuleRef module = nm_generate(jit, jit->llvm);
+    nm_llvm_symbol symbols[1] = {{"nm_jit_slow", (void *)nm_jit_slow}};
+    if (!nm_llvm_jit_optimize(jit->llvm, module, error)
+        || !nm_llvm_jit_define(jit->llvm, symbols, 1, error)
+        || !nm_llvm_jit_add(jit->llvm, module, error)) {
+        nm_net_jit_free(jit);
+        return NULL;
+    }
+    jit->chunk_count = nm_chunk_count(net);
+    jit->chunks = nm_xcalloc((size_t)jit->chunk_count, sizeof *jit->chunks);
+    for (int k = 0; k < jit->chunk_count; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "nm_step_%d", k);
+        void *address = nm_llvm_jit_lookup(jit->llvm, name, error);
+        if (!address) {
+            nm_net_jit_free(jit);
+            return NULL;
+        }
+        memcpy(&jit->chunks[k], &address, sizeof address);
+    }
+    jit->compile_seconds = nm_seconds() - started;
+    return jit;
+}
+
+double nm_net_jit_compile_seconds(const nm_net_jit *jit)
+{
+    return jit->compile_seconds;
+}
+
+char *nm_net_jit_ir(const nm_net *net, bool optimize, char **error)
+{
+    nm_net_jit *jit = nm_xcalloc(1, sizeof *jit);
+    jit->net = net;
+    char *text = NULL;
+    if (nm_plan_network(jit, error) && (jit->llvm = nm_llvm_jit_new(error))) {
+        LLVMModuleRef module = nm_generate(jit, jit->llvm);
+        if (!optimize || nm_llvm_jit_optimize(jit->llvm, module, error)) {
+            char *printed = LLVMPrintModuleToString(module);
+            text = nm_xstrdup(printed);
+            LLVMDisposeMessage(printed);
+        }
+        LLVMDisposeModule(module);
+    }
+    nm_net_jit_free(jit);
+    return text;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+void nm_net_jit_run_init(nm_net_jit_run *run, nm_net_jit *jit, mpq_t *initial)
+{
+    memset(run, 0, sizeof *run);
+    run->jit = jit;
+    for (int k = 0; k < 2; k++) {
+        run->bools[k] = nm_xcalloc((size_t)jit->bool_count + 1, 1);
+        run->slots[k] = nm_xcalloc((size_t)jit->slot_count + 1, sizeof(nm_slot));
+    }
+    if (!initial)
+        return;
+    bool representable = true;
+    for (int i = 0; i < jit->net->neuron_count; i++) {
+        const nm_plan *plan = &jit->plans[i];
+        if (plan->is_bool) {
+            int value = mpq_cmp_ui(initial[i], 1, 1) == 0 ? 1 : 0;
+            representable = representable && (value == 1 || mpq_sgn(initial[i]) == 0);
+            run->bools[0][plan->index] = (uint8_t)value;
+        } else {
+            representable = nm_slot_set_mpq(&run->slots[0][plan->index], initial[i]) && representable;
+        }
+    }
+    if (!representable) {
+        run->fallback = nm_xcalloc(1, sizeof *run->fallback);
+        nm_interp_init(run->fallback, jit->net, initial);
+    }
+}
+
+void nm_net_jit_run_free(nm_net_jit_run *run)
+{
+    for (int k = 0; k < 2; k++) {
+        for (int s = 0; s < run->jit->slot_count; s++)
+            nm_slot_release(&run->slots[k][s]);
+        free(run->bools[k]);
+        free(run->slots[k]);
+    }
+    if (run->fallback) {
+        nm_interp_free(run->fallback);
+        free(run->fallback);
+    }
+}
+
+static void nm_read_value(nm_net_jit_run *run, int neuron, mpq_t out)
+{
+    if (run->fallback) {
+        mpq_set(out, run->fallback->values[neuron]);
+        return;
+    }
+    const nm_plan *plan = &run->jit->plans[neuron];
+    if (plan->is_bool)
+        mpq_set_ui(out, run->bools[run->current][plan->index], 1);
+    else
+        nm_slot_get_mpq(&run->slots[run->current][plan->index], out);
+}
+
+/* Moves the run to the interpreter, from the current exact state. */
+static void nm_switch_to_interpreter(nm_net_jit_run *run, int neuron)
+{
+    const nm_net *net = run->jit->net;
+    if (neuron >= 0)
+        fprintf(stderr,
+                "nmc: note: at network step %llu the JIT could not decide 0/1 neuron '%s' "
+                "exactly; the run continues in the interpreter\n",
+                (unsigned long long)run->steps, net->neurons[neuron].name);
+    else
+        fprintf(stderr,
+                "nmc: note: at network step %llu an input line is beyond %d; the run continues "
+                "in the interpreter\n",
+                (unsigned long long)run->steps, NM_JIT_MAX_LINE);
+    mpq_t *values = nm_xcalloc((size_t)net->neuron_count + 1, sizeof *values);
+    for (int i = 0; i < net->neuron_count; i++) {
+        mpq_init(values[i]);
+        nm_read_value(run, i, values[i]);
+    }
+    run->fallback = nm_xcalloc(1, sizeof *run->fallback);
+    nm_interp_init(run->fallback, net, values);
+    for (int i = 0; i < net->neuron_count; i++)
+        mpq_clear(values[i]);
+    free(values);
+}
+
+static void nm_jit_step(void *self, const int64_t *lines)
+{
+    nm_net_jit_run *run = self;
+    nm_net_jit *jit = run->jit;
+    int64_t idle[2] = {0, 0};
+    const int64_t *given = lines ? lines : idle;
+    bool lines_in_range = true;
+    for (int l = 0; lines && l < jit->net->line_count; l++)
+        lines_in_range = lines_in_range && lines[l] >= -NM_JIT_MAX_LINE && lines[l] <= NM_JIT_MAX_LINE;
+    if (!run->fallback && !lines_in_range)
+        nm_switch_to_interpreter(run, -1);
+    if (run->fallback) {
+        nm_interp_step(run->fallback, lines);
+        run->steps++;
+        return;
+    }
+
+    int old = run->current, new = 1 - old;
+    for (int k = 0; k < jit->chunk_count; k++) {
+        int status = jit->chunks[k](run->bools[old], run->bools[new], run->slots[old],
+                                    run->slots[new], given, jit);
+        if (status != 0) {
+            for (int s = 0; s < jit->slot_count; s++)
+                nm_slot_release(&run->slots[new][s]);
+            nm_switch_to_interpreter(run, status - 1);
+            nm_interp_step(run->fallback, lines);
+            run->steps++;
+            return;
+        }
+    }
+    nm_slot *old_slots = run->slots[old], *new_slots = run->slots[new];
+    for (int s = 0; s < jit->slot_count; s++)
+        if (old_slots[s].buf)
+            nm_slot_release(&old_slots[s]);
+    for (int s = 0; s < jit->slot_count; s++)
+        if (new_slots[s].buf)
+            nm_slot_commit(&new_slots[s]);
+    run->current = new;
+    run->steps++;
+}
+
+static void nm_jit_read(void *self, int neuron, mpq_t out)
+{
+    nm_read_value(self, neuron, out);
+}
+
+static void nm_jit_read_all(void *self, nm_net_values *out)
+{
+    for (int i = 0; i < out->count; i++)
+        nm_read_value(self, i, out->values[i]);
+}
+
+static int nm_jit_read_binary(void *self, int neuron)
+{
+    nm_net_jit_run *run = self;
+    if (run->fallback) {
+        mpq_srcptr value = run->fallback->values[neuron];
+        if (mpq_sgn(value) == 0)
+            return 0;
+        return mpq_cmp_ui(value, 1, 1) == 0 ? 1 : -1;
+    }
+    const nm_plan *plan = &run->jit->plans[neuron];
+    if (plan->is_bool)
+        return run->bools[run->current][plan->index];
+    const nm_slot *slot = &run->slots[run->current][plan->index];
+    if (slot->buf)
+        return -1;
+    return slot->q == 0 ? 0 : slot->q == NM_Q_ONE ? 1 : -1;
+}
+
+nm_net_engine nm_net_jit_engine(nm_net_jit_run *run)
+{
+    nm_net_engine engine = {"jit", run, nm_jit_step, nm_jit_read, nm_jit_read_all,
+                            nm_jit_read_binary};
+    return engine;
+}
