@@ -110,14 +110,51 @@ void nm_source_free(nm_source *source)
     free(source);
 }
 
-/* A UTF-8 continuation byte does not start a character. */
-static bool nm_is_continuation(unsigned char byte)
+static bool nm_in_range(const char *text, size_t at, unsigned char low, unsigned char high)
 {
-    return (byte & 0xC0) == 0x80;
+    unsigned char byte = (unsigned char)text[at];
+    return byte >= low && byte <= high;
 }
 
-void nm_source_position(const nm_source *source, uint32_t offset,
-                        uint32_t *line, uint32_t *column)
+size_t nm_utf8_sequence(const char *text, size_t at, size_t end)
+{
+    unsigned char lead = (unsigned char)text[at];
+    size_t length = 0;
+    if (lead < 0x80)
+        length = 1;
+    else if (lead >= 0xC2 && lead < 0xE0)
+        length = 2;
+    else if (lead >= 0xE0 && lead < 0xF0)
+        length = 3;
+    else if (lead >= 0xF0 && lead < 0xF5)
+        length = 4;
+    if (length == 0 || at + length > end)
+        return 0;
+    unsigned char low = 0x80, high = 0xBF;
+    if (lead == 0xE0)
+        low = 0xA0;
+    else if (lead == 0xED)
+        high = 0x9F;
+    else if (lead == 0xF0)
+        low = 0x90;
+    else if (lead == 0xF4)
+        high = 0x8F;
+    if (length > 1 && !nm_in_range(text, at + 1, low, high))
+        return 0;
+    for (size_t i = 2; i < length; i++)
+        if (!nm_in_range(text, at + i, 0x80, 0xBF))
+            return 0;
+    return length;
+}
+
+/* Bytes of the character at TEXT[AT]: an invalid byte is one character. */
+static size_t nm_char_length(const char *text, size_t at, size_t end)
+{
+    size_t length = nm_utf8_sequence(text, at, end);
+    return length ? length : 1;
+}
+
+uint32_t nm_source_line(const nm_source *source, uint32_t offset)
 {
     if (offset > source->length)
         offset = source->length;
@@ -130,12 +167,20 @@ void nm_source_position(const nm_source *source, uint32_t offset,
         else
             high = middle;
     }
+    return low + 1;
+}
+
+void nm_source_position(const nm_source *source, uint32_t offset,
+                        uint32_t *line, uint32_t *column)
+{
+    if (offset > source->length)
+        offset = source->length;
+    *line = nm_source_line(source, offset);
 
     uint32_t chars = 0;
-    for (uint32_t i = source->line_starts[low]; i < offset; i++)
-        if (!nm_is_continuation((unsigned char)source->text[i]))
-            chars++;
-    *line = low + 1;
+    for (uint32_t i = source->line_starts[*line - 1]; i < offset;
+         i += (uint32_t)nm_char_length(source->text, i, offset))
+        chars++;
     *column = chars + 1;
 }
 
@@ -170,6 +215,24 @@ static const char *nm_severity_name(nm_severity severity)
     return "error";
 }
 
+/* Appends the source line TEXT[START, END) as it can be shown: invalid
+ * bytes and control characters other than tab become U+FFFD, which takes
+ * one column like the character it replaces. */
+static void nm_append_printable(nm_buf *out, const char *text, uint32_t start, uint32_t end)
+{
+    for (uint32_t i = start; i < end;) {
+        unsigned char byte = (unsigned char)text[i];
+        size_t length = nm_utf8_sequence(text, i, end);
+        if (length == 0 || (byte < 0x20 && byte != '\t') || byte == 0x7F) {
+            nm_buf_puts(out, "\xEF\xBF\xBD");
+            i += length ? (uint32_t)length : 1;
+            continue;
+        }
+        nm_buf_append(out, text + i, length);
+        i += (uint32_t)length;
+    }
+}
+
 /* Prints the line of the location and a caret under its first character,
  * with tildes under the rest of the token when it stays on that line.  Tabs
  * in the line are copied into the caret line so the caret stays aligned. */
@@ -184,20 +247,17 @@ static void nm_print_excerpt(nm_buf *out, nm_loc loc)
         end++;
 
     nm_buf_puts(out, "    ");
-    nm_buf_append(out, source->text + start, end - start);
+    nm_append_printable(out, source->text, start, end);
     nm_buf_puts(out, "\n    ");
 
     uint32_t offset = loc.offset < end ? loc.offset : end;
-    for (uint32_t i = start; i < offset; i++) {
-        unsigned char byte = (unsigned char)source->text[i];
-        if (byte == '\t')
-            nm_buf_putc(out, '\t');
-        else if (!nm_is_continuation(byte))
-            nm_buf_putc(out, ' ');
-    }
+    for (uint32_t i = start; i < offset; i += (uint32_t)nm_char_length(source->text, i, end))
+        nm_buf_putc(out, source->text[i] == '\t' ? '\t' : ' ');
     nm_buf_putc(out, '^');
-    for (uint32_t i = offset + 1; i < loc.offset + loc.length && i < end; i++)
-        if (!nm_is_continuation((unsigned char)source->text[i]))
+    uint32_t last = loc.offset + loc.length < end ? loc.offset + loc.length : end;
+    if (offset < last)
+        for (uint32_t i = offset + (uint32_t)nm_char_length(source->text, offset, end); i < last;
+             i += (uint32_t)nm_char_length(source->text, i, end))
             nm_buf_putc(out, '~');
     nm_buf_putc(out, '\n');
 }
@@ -239,6 +299,6 @@ void nm_diag_report(nm_diag *diag, nm_severity severity, nm_loc loc,
     if (diag->capture)
         nm_buf_append(diag->capture, text.data, text.length);
     else if (diag->out)
-        fputs(text.data, diag->out);
+        fwrite(text.data, 1, text.length, diag->out);
     nm_buf_free(&text);
 }

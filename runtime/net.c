@@ -68,6 +68,7 @@ void nm_net_free(nm_net *net)
     free(machine->state_neurons);
     free(machine->transition_state);
     free(net->init);
+    nm_free_sums(net->groups, net->group_count);
     free(net);
 }
 
@@ -133,6 +134,20 @@ void nm_net_add_init(nm_net *net, nm_net_init init)
     net->init[net->init_count++] = init;
 }
 
+void nm_net_add_group(nm_net *net, const int *neurons, int count)
+{
+    if (count < 3)
+        return;
+    if (net->group_count == net->group_capacity) {
+        net->group_capacity = net->group_capacity ? 2 * net->group_capacity : 16;
+        net->groups = nm_net_realloc(net->groups, (size_t)net->group_capacity * sizeof *net->groups);
+    }
+    nm_net_sum *group = &net->groups[net->group_count++];
+    group->neurons = nm_net_alloc((size_t)count * sizeof *group->neurons);
+    memcpy(group->neurons, neurons, (size_t)count * sizeof *group->neurons);
+    group->count = count;
+}
+
 static int nm_compare_weights(const void *a, const void *b)
 {
     const nm_net_weight *left = a, *right = b;
@@ -150,7 +165,8 @@ static void nm_drop_zeros(nm_net_weight *weights, int *count)
         weights[kept++] = weights[i];
     }
     *count = kept;
-    qsort(weights, (size_t)kept, sizeof *weights, nm_compare_weights);
+    if (kept > 1)
+        qsort(weights, (size_t)kept, sizeof *weights, nm_compare_weights);
 }
 
 void nm_net_finish(nm_net *net)

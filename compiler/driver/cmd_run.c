@@ -188,6 +188,11 @@ int nm_command_run(nm_args *args)
         return NM_EXIT_ERROR;
     }
 
+    /* Morphett's simulator reads a space in the input as the blank _. */
+    if (options.input && options.format && strcmp(options.format, "morphett") == 0)
+        for (char *c = (char *)options.input; *c; c++)
+            if (*c == ' ')
+                *c = '_';
     const char *input = options.input ? options.input : machine->has_input ? machine->input : "";
     size_t input_length = options.input ? strlen(options.input)
                           : machine->has_input ? machine->input_length : 0;

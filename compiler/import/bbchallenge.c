@@ -92,7 +92,7 @@ static bool nm_bb_transition(nm_bb_reader *reader, size_t at, int row, int symbo
     return true;
 }
 
-static void nm_bb_declare(nm_bb_reader *reader, int symbols, const bool *halting_letters)
+static void nm_bb_declare(nm_bb_reader *reader, int symbols, int rows, const bool *halting_letters)
 {
     nm_arena *arena = reader->arena;
     nm_item *alphabet = nm_ast_add_directive(
@@ -105,6 +105,12 @@ static void nm_bb_declare(nm_bb_reader *reader, int symbols, const bool *halting
     nm_item *start = nm_ast_add_directive(arena, reader->decl,
                                           nm_bb_atom(reader, NM_ATOM_NAME, "start", 0));
     nm_atom_list_push(arena, &start->args, nm_bb_state_atom(reader, 'A', 0));
+
+    /* Every row is a state, even one whose transitions are all undefined. */
+    nm_item *states = nm_ast_add_directive(arena, reader->decl,
+                                           nm_bb_atom(reader, NM_ATOM_NAME, "states", 0));
+    for (int row = 0; row < rows; row++)
+        nm_atom_list_push(arena, &states->args, nm_bb_state_atom(reader, (char)('A' + row), 0));
 
     nm_item *halt = NULL;
     for (int letter = 0; letter < NM_BB_MAX_STATES; letter++) {
@@ -171,7 +177,7 @@ nm_decl *nm_import_bbchallenge(nm_arena *arena, nm_diag *diag, const nm_source *
     if (diag->errors != errors_before)
         return NULL;
 
-    nm_bb_declare(&reader, symbols, halting_letters);
+    nm_bb_declare(&reader, symbols, rows, halting_letters);
     return reader.decl;
 }
 
