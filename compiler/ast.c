@@ -30,9 +30,20 @@ void nm_values_push(nm_arena *arena, nm_values *values, nm_value *value)
     values->items[values->count++] = value;
 }
 
+const char *const nm_directive_names[NM_DIRECTIVE_COUNT] = {"alphabet", "blank", "start",
+                                                             "halt",     "tapes", "input", "states"};
+
+bool nm_is_directive_name(const char *text)
+{
+    for (int i = 0; i < NM_DIRECTIVE_COUNT; i++)
+        if (strcmp(text, nm_directive_names[i]) == 0)
+            return true;
+    return false;
+}
+
 nm_atom nm_atom_make(nm_atom_kind kind, const char *text, size_t length, nm_loc loc)
 {
-    nm_atom atom = {kind, text, length, loc};
+    nm_atom atom = {kind, text, length, loc, false};
     return atom;
 }
 

@@ -29,7 +29,15 @@ typedef struct nm_atom {
     const char *text;
     size_t length; /* bytes of text; strings may hold NUL characters */
     nm_loc loc;
+    bool invalid;  /* a string whose error the scanner already reported */
 } nm_atom;
+
+/* The words that start a declaration inside a machine body (alphabet,
+ * blank, start, halt, tapes, input).  The checker reads them; the parser
+ * uses them to notice a ';' missing before the next line's declaration. */
+#define NM_DIRECTIVE_COUNT 7
+extern const char *const nm_directive_names[NM_DIRECTIVE_COUNT];
+bool nm_is_directive_name(const char *text);
 
 typedef struct nm_atom_list {
     nm_atom *items;

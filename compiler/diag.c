@@ -233,31 +233,77 @@ static void nm_append_printable(nm_buf *out, const char *text, uint32_t start, u
     }
 }
 
-/* Prints the line of the location and a caret under its first character,
+/* The first character boundary at or after AT, which may be inside a
+ * character that starts up to 3 bytes before it. */
+static uint32_t nm_char_boundary(const char *text, uint32_t at, uint32_t start, uint32_t end)
+{
+    for (uint32_t back = 1; back <= 3 && back <= at - start; back++) {
+        size_t length = nm_utf8_sequence(text, at - back, end);
+        if (length > back)
+            return at - back + (uint32_t)length;
+    }
+    return at;
+}
+
+/* Line and column of OFFSET, counting on from the previous diagnostic when
+ * it was earlier on the same line. */
+static void nm_diag_position(nm_diag *diag, const nm_source *source, uint32_t offset,
+                             uint32_t *line, uint32_t *column)
+{
+    if (offset > source->length)
+        offset = source->length;
+    *line = nm_source_line(source, offset);
+    uint32_t at = source->line_starts[*line - 1];
+    uint32_t chars = 0;
+    if (diag->counted_source == source && diag->counted_line == *line
+        && diag->counted_offset <= offset) {
+        at = diag->counted_offset;
+        chars = diag->counted_chars;
+    }
+
+    for (; at < offset; at += (uint32_t)nm_char_length(source->text, at, offset))
+        chars++;
+    *column = chars + 1;
+    diag->counted_source = source;
+    diag->counted_line = *line;
+    diag->counted_offset = at;
+    diag->counted_chars = chars;
+}
+
+/* Prints line LINE of the location and a caret under its first character,
  * with tildes under the rest of the token when it stays on that line.  Tabs
- * in the line are copied into the caret line so the caret stays aligned. */
-static void nm_print_excerpt(nm_buf *out, nm_loc loc)
+ * in the line are copied into the caret line so the caret stays aligned.  A
+ * line longer than NM_EXCERPT_WIDTH characters is cut around the caret. */
+static void nm_print_excerpt(nm_buf *out, nm_loc loc, uint32_t line)
 {
     const nm_source *source = loc.source;
-    uint32_t line, column;
-    nm_source_position(source, loc.offset, &line, &column);
+    const char *text = source->text;
     uint32_t start = source->line_starts[line - 1];
-    uint32_t end = start;
-    while (end < source->length && source->text[end] != '\n' && source->text[end] != '\r')
-        end++;
-
-    nm_buf_puts(out, "    ");
-    nm_append_printable(out, source->text, start, end);
-    nm_buf_puts(out, "\n    ");
-
+    uint32_t end = line < source->line_count ? source->line_starts[line] - 1 : source->length;
+    if (end > start && text[end - 1] == '\r')
+        end--;
     uint32_t offset = loc.offset < end ? loc.offset : end;
-    for (uint32_t i = start; i < offset; i += (uint32_t)nm_char_length(source->text, i, end))
-        nm_buf_putc(out, source->text[i] == '\t' ? '\t' : ' ');
+
+    uint32_t from = start;
+    if (offset - start > NM_EXCERPT_BEFORE)
+        from = nm_char_boundary(text, offset - NM_EXCERPT_BEFORE, start, end);
+    uint32_t to = from;
+    for (int chars = 0; to < end && chars < NM_EXCERPT_WIDTH; chars++)
+        to += (uint32_t)nm_char_length(text, to, end);
+
+    nm_buf_puts(out, from > start ? "    ..." : "    ");
+    nm_append_printable(out, text, from, to);
+    nm_buf_puts(out, to < end ? "...\n    " : "\n    ");
+
+    if (from > start)
+        nm_buf_puts(out, "   ");
+    for (uint32_t i = from; i < offset; i += (uint32_t)nm_char_length(text, i, end))
+        nm_buf_putc(out, text[i] == '\t' ? '\t' : ' ');
     nm_buf_putc(out, '^');
-    uint32_t last = loc.offset + loc.length < end ? loc.offset + loc.length : end;
+    uint32_t last = loc.offset + loc.length < to ? loc.offset + loc.length : to;
     if (offset < last)
-        for (uint32_t i = offset + (uint32_t)nm_char_length(source->text, offset, end); i < last;
-             i += (uint32_t)nm_char_length(source->text, i, end))
+        for (uint32_t i = offset + (uint32_t)nm_char_length(text, offset, end); i < last;
+             i += (uint32_t)nm_char_length(text, i, end))
             nm_buf_putc(out, '~');
     nm_buf_putc(out, '\n');
 }
@@ -274,9 +320,9 @@ void nm_diag_report(nm_diag *diag, nm_severity severity, nm_loc loc,
 
     nm_buf text;
     nm_buf_init(&text);
+    uint32_t line = 0, column = 0;
     if (loc.source) {
-        uint32_t line, column;
-        nm_source_position(loc.source, loc.offset, &line, &column);
+        nm_diag_position(diag, loc.source, loc.offset, &line, &column);
         nm_buf_printf(&text, "%s:%u:%u: ", loc.source->name, line, column);
     } else {
         nm_buf_puts(&text, "nmc: ");
@@ -288,7 +334,7 @@ void nm_diag_report(nm_diag *diag, nm_severity severity, nm_loc loc,
     va_end(args);
     nm_buf_putc(&text, '\n');
     if (loc.source)
-        nm_print_excerpt(&text, loc);
+        nm_print_excerpt(&text, loc, line);
 
     if (severity == NM_ERROR && diag->errors >= NM_MAX_ERRORS) {
         nm_buf_printf(&text, "nmc: error: too many errors (limit %d); stopping here\n",

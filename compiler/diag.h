@@ -44,12 +44,26 @@ typedef struct nm_loc {
 
 typedef enum nm_severity { NM_ERROR, NM_WARNING, NM_NOTE } nm_severity;
 
+/* Characters of a source line that a diagnostic shows, at most: a longer
+ * line is cut around the location, and each cut is marked with "...". */
+#define NM_EXCERPT_WIDTH 160
+/* Bytes of the line shown before the location when the line is cut. */
+#define NM_EXCERPT_BEFORE 60
+
 typedef struct nm_diag {
     FILE *out;        /* where diagnostics go, usually stderr */
     nm_buf *capture;  /* when set, diagnostics are appended here instead */
     int errors;
     int warnings;
     bool stopped;     /* NM_MAX_ERRORS was reached */
+
+    /* Where the latest column count stopped: the next diagnostic further
+     * along the same line counts on from there, so that many errors on one
+     * long line do not each count from its start. */
+    const nm_source *counted_source;
+    uint32_t counted_line;
+    uint32_t counted_offset; /* a character boundary */
+    uint32_t counted_chars;  /* characters before it on its line */
 } nm_diag;
 
 void nm_diag_init(nm_diag *diag, FILE *out);
@@ -70,6 +84,15 @@ void nm_source_free(nm_source *source);
 /* Line and column (both from 1) of a byte offset. */
 void nm_source_position(const nm_source *source, uint32_t offset,
                         uint32_t *line, uint32_t *column);
+/* Line (from 1) of a byte offset; cheaper than nm_source_position, which
+ * also counts the characters before it on its line. */
+uint32_t nm_source_line(const nm_source *source, uint32_t offset);
+
+/* Bytes of the UTF-8 character at TEXT[AT], before END; 0 when the byte
+ * there starts no valid character (diagnostics then count it as one
+ * character of its own).  Overlong forms and surrogates are invalid, as in
+ * the scanner. */
+size_t nm_utf8_sequence(const char *text, size_t at, size_t end);
 
 nm_loc nm_loc_make(const nm_source *source, uint32_t offset, uint32_t length);
 nm_loc nm_loc_none(void);

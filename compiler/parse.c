@@ -21,6 +21,7 @@ nm_file *nm_parse_source(nm_arena *arena, nm_diag *diag, const nm_source *source
     context.source = source;
     context.file = file;
     context.last_decl = &file->decls;
+    context.pending_token = -1;
     nm_buf_init(&context.string);
 
     yyscan_t scanner;

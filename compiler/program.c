@@ -127,6 +127,34 @@ static nm_source *nm_program_read(nm_program *program, const char *path, nm_loc 
     return source;
 }
 
+/* Reads the file PATH that DECL imports; reports an error naming the
+ * import on failure. */
+static nm_source *nm_program_read_import(nm_program *program, const nm_decl *decl,
+                                         const char *path)
+{
+    if (!nm_file_exists(path)) {
+        if (strncmp(decl->name, "std/", 4) == 0)
+            nm_error(program->diag, decl->name_loc,
+                     "cannot import '%s': '%s' was not found in the standard library",
+                     decl->name, path);
+        else
+            nm_error(program->diag, decl->name_loc,
+                     "cannot import '%s': '%s' was not found; a relative import path starts "
+                     "from the folder of the importing file",
+                     decl->name, path);
+        return NULL;
+    }
+    char *message = NULL;
+    nm_source *source = nm_source_read(path, &message);
+    if (!source) {
+        nm_error(program->diag, decl->name_loc, "cannot import '%s': %s", decl->name, message);
+        free(message);
+        return NULL;
+    }
+    nm_vec_push(&program->sources, source);
+    return source;
+}
+
 typedef struct nm_load_stack {
     const char *paths[NM_MAX_IMPORT_DEPTH + 1];
     const nm_source *sources[NM_MAX_IMPORT_DEPTH + 1];
@@ -188,7 +216,7 @@ static void nm_load_import(nm_program *program, const nm_decl *decl, nm_load_sta
         goto done;
     }
 
-    nm_source *source = nm_program_read(program, path, decl->name_loc);
+    nm_source *source = nm_program_read_import(program, decl, path);
     if (source) {
         nm_load_tree(program, source, canonical, stack);
         canonical = NULL;
@@ -244,16 +272,24 @@ static nm_decl *nm_convert_imported(nm_program *program, const nm_decl *decl)
     return NULL;
 }
 
+static const char *nm_decl_kind_name(const nm_decl *decl)
+{
+    return decl->kind == NM_DECL_MODEL ? "model" : "machine";
+}
+
 static void nm_check_decl(nm_program *program, const nm_decl *decl, nm_map *names)
 {
-    if (strlen(decl->name) > NM_MAX_NAME_LENGTH) {
-        nm_error(program->diag, decl->name_loc, "name is longer than the limit of %d bytes",
-                 NM_MAX_NAME_LENGTH);
+    size_t length = strlen(decl->name);
+    if (length > NM_MAX_NAME_LENGTH) {
+        nm_error(program->diag, decl->name_loc,
+                 "%s name is %zu bytes long; the limit is %d bytes", nm_decl_kind_name(decl),
+                 length, NM_MAX_NAME_LENGTH);
         return;
     }
     int previous;
-    if (nm_map_get(names, decl->name, strlen(decl->name), &previous)) {
-        nm_error(program->diag, decl->name_loc, "duplicate declaration of '%s'", decl->name);
+    if (nm_map_get(names, decl->name, length, &previous)) {
+        nm_error(program->diag, decl->name_loc,
+                 "duplicate declaration of '%s'; rename one of the two", decl->name);
         nm_note(program->diag, program->decls.items[previous]->name_loc,
                 "previous declaration is here");
         return;
@@ -272,8 +308,7 @@ static void nm_check_decl(nm_program *program, const nm_decl *decl, nm_map *name
         }
     } else {
         nm_error(program->diag, decl->loc,
-                 "%s declarations are not supported by this version of nmc",
-                 decl->kind == NM_DECL_MODEL ? "model" : "train");
+                 "model declarations are not supported by this version of nmc");
     }
 }
 
@@ -281,10 +316,16 @@ static bool nm_check_all(nm_program *program)
 {
     nm_map names;
     nm_map_init(&names);
-    for (size_t f = 0; f < program->files.count; f++)
-        for (const nm_decl *decl = program->files.items[f]->decls; decl; decl = decl->next)
-            if (decl->kind != NM_DECL_IMPORT)
+    for (size_t f = 0; f < program->files.count; f++) {
+        for (const nm_decl *decl = program->files.items[f]->decls; decl; decl = decl->next) {
+            /* A train declaration names the model it trains, not itself. */
+            if (decl->kind == NM_DECL_TRAIN)
+                nm_error(program->diag, decl->loc,
+                         "train declarations are not supported by this version of nmc");
+            else if (decl->kind != NM_DECL_IMPORT)
                 nm_check_decl(program, decl, &names);
+        }
+    }
     nm_map_free(&names);
     return program->diag->errors == 0;
 }

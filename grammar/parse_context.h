@@ -33,10 +33,35 @@ struct nm_parse_context {
     nm_buf string;           /* the string literal read so far */
     bool string_ok;
 
-    uint32_t token_end;          /* end of the token just scanned */
+    bool string_unterminated; /* the string just scanned ran to the line end */
+    bool comment_unterminated; /* a block comment ran to the end of the file */
+    uint32_t invalid_byte_line; /* line of the latest invalid-byte error, or 0 */
+
+    uint32_t token_begin;        /* the token just scanned */
+    uint32_t token_end;
     uint32_t previous_end;       /* end of the token before it */
     int syntax_errors;
     uint32_t last_syntax_error;  /* offset of the latest one */
+    int quiet_tokens;            /* syntax errors at the next tokens repeat a scanner error */
+
+    /* The item being read: the tokens since the last ';', '{' or '}'. */
+    bool item_started;
+    bool item_ended;             /* the current token ended it */
+    int item_arrows;
+    bool item_has_break;         /* a token of it starts a new line */
+    uint32_t item_break_end;     /* end of the token before the latest such break */
+
+    /* The declaration being read and its open body, for a missing '}'. */
+    const char *decl_kind;       /* machine, model or train; NULL between declarations */
+    const char *decl_name;
+    bool body_open;
+    uint32_t body_brace;         /* offset of its '{' */
+
+    /* A token held back while the scanner supplies a '}' that is missing
+     * before it; -1 when none is. */
+    int pending_token;
+    nm_span pending_span;
+    bool brace_inserted;         /* the current token is such a '}' */
 };
 
 /* Records a syntax or scanner error so that the declaration around it is

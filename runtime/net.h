@@ -107,6 +107,11 @@ typedef struct nm_net {
     nm_net_machine machine;
     nm_net_init *init;       /* neurons that are not 0 in a loaded initial state */
     int init_count, init_capacity;
+    /* Sums that many neurons take of the same neurons (a transition
+     * firing, the gate of a stack operation): a hint that lets the JIT
+     * compute each once per step.  They change nothing in the network. */
+    nm_net_sum *groups;
+    int group_count, group_capacity;
 } nm_net;
 
 nm_net *nm_net_new(int line_count);
@@ -118,6 +123,9 @@ void nm_net_add_weight(nm_net *net, int to, int from, const mpq_t value);
 void nm_net_add_input(nm_net *net, int to, int line, const mpq_t value);
 void nm_net_add_bias(nm_net *net, int to, const mpq_t value);
 void nm_net_add_init(nm_net *net, nm_net_init init);
+/* Records NEURONS (copied) as a shared sum; ignores groups of fewer than
+ * three neurons. */
+void nm_net_add_group(nm_net *net, const int *neurons, int count);
 /* Sorts weights by source and drops zeros; call once the network is built. */
 void nm_net_finish(nm_net *net);
 /* Non-zero weights from neurons and lines, and non-zero biases. */

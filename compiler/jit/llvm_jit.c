@@ -41,11 +41,14 @@ static LLVMTargetMachineRef nm_host_machine(const nm_llvm_jit *jit, char **error
         return NULL;
     }
     return LLVMCreateTargetMachine(target, jit->triple, jit->cpu, jit->features,
-                                   LLVMCodeGenLevelAggressive, LLVMRelocDefault,
+                                   getenv("NMC_JIT_FAST") ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault, LLVMRelocDefault,
                                    LLVMCodeModelJITDefault);
 }
 
-nm_llvm_jit *nm_llvm_jit_new(char **error)
+static bool nm_llvm_jit_define(nm_llvm_jit *jit, const nm_llvm_symbol *symbols, size_t count,
+                               char **error);
+
+nm_llvm_jit *nm_llvm_jit_new(const nm_llvm_symbol *symbols, size_t count, char **error)
 {
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
@@ -72,6 +75,10 @@ nm_llvm_jit *nm_llvm_jit_new(char **error)
         return NULL;
     }
     jit->context = LLVMOrcCreateNewThreadSafeContext();
+    if (count > 0 && !nm_llvm_jit_define(jit, symbols, count, error)) {
+        nm_llvm_jit_free(jit);
+        return NULL;
+    }
     return jit;
 }
 
@@ -121,7 +128,8 @@ bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error)
     LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
     LLVMPassBuilderOptionsSetLoopVectorization(options, 1);
     LLVMPassBuilderOptionsSetSLPVectorization(options, 1);
-    LLVMErrorRef failure = LLVMRunPasses(module, "default<O2>", jit->machine, options);
+    const char *passes = getenv("NMC_JIT_PASSES") ? getenv("NMC_JIT_PASSES") : "default<O2>";
+    LLVMErrorRef failure = LLVMRunPasses(module, passes, jit->machine, options);
     LLVMDisposePassBuilderOptions(options);
     if (failure) {
         *error = nm_take_error(failure);
@@ -130,8 +138,8 @@ bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error)
     return true;
 }
 
-bool nm_llvm_jit_define(nm_llvm_jit *jit, const nm_llvm_symbol *symbols, size_t count,
-                        char **error)
+static bool nm_llvm_jit_define(nm_llvm_jit *jit, const nm_llvm_symbol *symbols, size_t count,
+                               char **error)
 {
     LLVMOrcCSymbolMapPair *pairs = nm_xcalloc(count ? count : 1, sizeof *pairs);
     for (size_t i = 0; i < count; i++) {

@@ -19,9 +19,11 @@ typedef struct nm_llvm_symbol {
     void *address;
 } nm_llvm_symbol;
 
-/* Creates a JIT for the host.  On failure returns NULL and a message in
- * *error (heap allocated). */
-nm_llvm_jit *nm_llvm_jit_new(char **error);
+/* Creates a JIT for the host in which generated code may call SYMBOLS.  On
+ * failure returns NULL and a message in *error (heap allocated).  One JIT
+ * can hold many modules, which saves its setup time when compiling many
+ * networks. */
+nm_llvm_jit *nm_llvm_jit_new(const nm_llvm_symbol *symbols, size_t count, char **error);
 void nm_llvm_jit_free(nm_llvm_jit *jit);
 
 /* The context that modules for this JIT must be built in. */
@@ -30,9 +32,6 @@ LLVMContextRef nm_llvm_jit_context(nm_llvm_jit *jit);
 LLVMModuleRef nm_llvm_jit_new_module(nm_llvm_jit *jit, const char *name);
 /* Verifies and optimises MODULE with the default<O2> pipeline. */
 bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error);
-/* Makes SYMBOLS callable from modules added later. */
-bool nm_llvm_jit_define(nm_llvm_jit *jit, const nm_llvm_symbol *symbols, size_t count,
-                        char **error);
 /* Hands MODULE to the JIT (which takes ownership). */
 bool nm_llvm_jit_add(nm_llvm_jit *jit, LLVMModuleRef module, char **error);
 /* The address of a compiled function; compiles on first lookup. */

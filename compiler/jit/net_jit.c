@@ -37,6 +37,10 @@ typedef struct nm_plan {
     bool always_slow;
     int index;           /* into the bytes or the slots */
     int shift;           /* E: the largest shift among the neuron's weights */
+    /* The 0/1 inputs after factoring out shared sums: a source >= 0 is a
+     * byte index, -1 - g stands for shared sum g. */
+    nm_slow_term *factored;
+    int factored_count;
 } nm_plan;
 
 struct nm_net_jit {
@@ -44,7 +48,12 @@ struct nm_net_jit {
     nm_plan *plans;
     int bool_count, slot_count;
     nm_slow_neuron *slow;       /* per neuron, for slot neurons */
+    int **groups;               /* shared sums of 0/1 neurons: byte indices */
+    int *group_sizes;
+    int group_count;
     nm_llvm_jit *llvm;
+    bool owns_llvm;
+    unsigned id;                /* names the functions inside a shared JIT */
     int chunk_count;
     int (**chunks)(uint8_t *, uint8_t *, nm_slot *, nm_slot *, const int64_t *, void *);
     double compile_seconds;
@@ -175,6 +184,101 @@ static void nm_plan_slot(nm_plan *plan, const nm_slow_neuron *slow)
         plan->always_slow = true;
 }
 
+static int nm_compare_ints(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Takes the network's shared sums whose members are all 0/1 neurons, as
+ * sorted byte indices without duplicate groups, largest first. */
+static void nm_collect_groups(nm_net_jit *jit)
+{
+    const nm_net *net = jit->net;
+    jit->groups = nm_xcalloc((size_t)net->group_count + 1, sizeof *jit->groups);
+    jit->group_sizes = nm_xcalloc((size_t)net->group_count + 1, sizeof *jit->group_sizes);
+    for (int g = 0; g < net->group_count; g++) {
+        const nm_net_sum *group = &net->groups[g];
+        bool usable = true;
+        for (int i = 0; i < group->count && usable; i++)
+            usable = jit->plans[group->neurons[i]].is_bool;
+        if (!usable)
+            continue;
+        int *members = nm_xcalloc((size_t)group->count, sizeof *members);
+        for (int i = 0; i < group->count; i++)
+            members[i] = jit->plans[group->neurons[i]].index;
+        qsort(members, (size_t)group->count, sizeof *members, nm_compare_ints);
+        bool duplicate = false;
+        for (int h = 0; h < jit->group_count && !duplicate; h++)
+            duplicate = jit->group_sizes[h] == group->count
+                        && memcmp(jit->groups[h], members, (size_t)group->count * sizeof *members) == 0;
+        if (duplicate) {
+            free(members);
+            continue;
+        }
+        jit->groups[jit->group_count] = members;
+        jit->group_sizes[jit->group_count++] = group->count;
+    }
+    /* Largest first, so that the greedy factoring takes the biggest sums. */
+    for (int i = 1; i < jit->group_count; i++)
+        for (int j = i; j > 0 && jit->group_sizes[j - 1] < jit->group_sizes[j]; j--) {
+            int *members = jit->groups[j];
+            jit->groups[j] = jit->groups[j - 1];
+            jit->groups[j - 1] = members;
+            int size = jit->group_sizes[j];
+            jit->group_sizes[j] = jit->group_sizes[j - 1];
+            jit->group_sizes[j - 1] = size;
+        }
+}
+
+/* Replaces, in a neuron's 0/1 inputs, every shared sum whose members all
+ * appear with one same weight by a single term for the sum. */
+static void nm_factor_neuron(nm_net_jit *jit, nm_plan *plan, const nm_slow_neuron *slow)
+{
+    int count = slow->bool_count;
+    nm_slow_term *terms = nm_xcalloc((size_t)count + 1, sizeof *terms);
+    memcpy(terms, slow->bools, (size_t)count * sizeof *terms);
+    bool *used = nm_xcalloc((size_t)count + 1, sizeof *used);
+    nm_slow_term *factored = nm_xcalloc((size_t)count + 1, sizeof *factored);
+    int factored_count = 0;
+
+    for (int g = 0; g < jit->group_count && count >= 3; g++) {
+        const int *members = jit->groups[g];
+        int size = jit->group_sizes[g];
+        if (size > count)
+            continue;
+        int positions[64] = {0};
+        if (size > 64)
+            continue;
+        bool found = true;
+        for (int m = 0; m < size && found; m++) {
+            positions[m] = -1;
+            for (int t = 0; t < slow->bool_count; t++)
+                if (!used[t] && terms[t].source == members[m]) {
+                    positions[m] = t;
+                    break;
+                }
+            found = positions[m] >= 0
+                    && terms[positions[m]].weight.numerator == terms[positions[0]].weight.numerator
+                    && terms[positions[m]].weight.shift == terms[positions[0]].weight.shift;
+        }
+        if (!found)
+            continue;
+        nm_slow_term group_term = {terms[positions[0]].weight, -1 - g};
+        factored[factored_count++] = group_term;
+        for (int m = 0; m < size; m++)
+            used[positions[m]] = true;
+        count -= size;
+    }
+    for (int t = 0; t < slow->bool_count; t++)
+        if (!used[t])
+            factored[factored_count++] = terms[t];
+    plan->factored = factored;
+    plan->factored_count = factored_count;
+    free(terms);
+    free(used);
+}
+
 static bool nm_plan_network(nm_net_jit *jit, char **error)
 {
     const nm_net *net = jit->net;
@@ -202,6 +306,9 @@ static bool nm_plan_network(nm_net_jit *jit, char **error)
         if (!jit->plans[i].is_bool)
             nm_plan_slot(&jit->plans[i], slow);
     }
+    nm_collect_groups(jit);
+    for (int i = 0; i < net->neuron_count; i++)
+        nm_factor_neuron(jit, &jit->plans[i], &jit->slow[i]);
     return true;
 }
 
@@ -216,6 +323,7 @@ typedef struct nm_codegen {
     LLVMValueRef slow_function;
     LLVMValueRef function;
     LLVMValueRef bools_old, bools_new, slots_old, slots_new, lines, context_arg;
+    LLVMValueRef *group_sums;   /* i64 per shared sum, computed lazily per chunk */
 } nm_codegen;
 
 static LLVMValueRef nm_const128(nm_codegen *cg, __int128 value)
@@ -234,6 +342,36 @@ static LLVMValueRef nm_load_bool(nm_codegen *cg, int index)
     LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)index, 0);
     LLVMValueRef address = LLVMBuildGEP2(cg->builder, cg->i8, cg->bools_old, &offset, 1, "");
     return LLVMBuildLoad2(cg->builder, cg->i8, address, "b");
+}
+
+/* The value of a shared sum, computed once per chunk function: its first
+ * use puts the sum in the entry block. */
+static LLVMValueRef nm_group_sum(nm_codegen *cg, int group)
+{
+    if (cg->group_sums[group])
+        return cg->group_sums[group];
+    LLVMBuilderRef b = cg->builder;
+    LLVMBasicBlockRef here = LLVMGetInsertBlock(b);
+    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(cg->function);
+    LLVMValueRef terminator = LLVMGetBasicBlockTerminator(entry);
+    if (terminator)
+        LLVMPositionBuilderBefore(b, terminator);
+    else
+        LLVMPositionBuilderAtEnd(b, entry);
+    LLVMValueRef total = nm_const64(cg, 0);
+    for (int m = 0; m < cg->jit->group_sizes[group]; m++)
+        total = LLVMBuildAdd(b, total, LLVMBuildZExt(b, nm_load_bool(cg, cg->jit->groups[group][m]), cg->i64, ""), "");
+    cg->group_sums[group] = total;
+    LLVMPositionBuilderAtEnd(b, here);
+    return total;
+}
+
+/* The value of a factored 0/1 input as i64: a byte or a shared sum. */
+static LLVMValueRef nm_factored_value(nm_codegen *cg, const nm_slow_term *term)
+{
+    if (term->source >= 0)
+        return LLVMBuildZExt(cg->builder, nm_load_bool(cg, term->source), cg->i64, "");
+    return nm_group_sum(cg, -1 - term->source);
 }
 
 static LLVMValueRef nm_slot_field(nm_codegen *cg, LLVMValueRef base, int index, unsigned field)
@@ -265,28 +403,41 @@ static __int128 nm_scaled(const nm_dyadic *weight, int shift, int extra)
     return (__int128)weight->numerator << (shift - weight->shift + extra);
 }
 
+/* The integer part of a sum: bias, 0/1 inputs and lines, in units of
+ * 2^-SHIFT, in 64 bits (the planning bounds keep it below 2^60). */
+static LLVMValueRef nm_build_integer_part(nm_codegen *cg, const nm_slow_neuron *slow, int shift)
+{
+    LLVMBuilderRef b = cg->builder;
+    const nm_plan *plan = &cg->jit->plans[slow - cg->jit->slow];
+    LLVMValueRef total = nm_const64(cg, (int64_t)nm_scaled(&slow->bias, shift, 0));
+    for (int i = 0; i < plan->factored_count; i++) {
+        const nm_slow_term *term = &plan->factored[i];
+        int64_t weight = (int64_t)nm_scaled(&term->weight, shift, 0);
+        LLVMValueRef value = nm_factored_value(cg, term);
+        total = LLVMBuildAdd(b, total, weight == 1 ? value : LLVMBuildMul(b, value, nm_const64(cg, weight), ""), "");
+    }
+    for (int32_t i = 0; i < slow->line_count; i++) {
+        LLVMValueRef value = nm_load_line(cg, slow->lines[i].source);
+        int64_t weight = (int64_t)nm_scaled(&slow->lines[i].weight, shift, 0);
+        total = LLVMBuildAdd(b, total, LLVMBuildMul(b, value, nm_const64(cg, weight), ""), "");
+    }
+    return total;
+}
+
 static nm_sum nm_build_sum(nm_codegen *cg, const nm_slow_neuron *slow, int shift)
 {
     LLVMBuilderRef b = cg->builder;
-    nm_sum sum = {nm_const128(cg, nm_scaled(&slow->bias, shift, NM_Q_BITS)),
+    LLVMValueRef integer = nm_build_integer_part(cg, slow, shift);
+    nm_sum sum = {LLVMBuildShl(b, LLVMBuildSExt(b, integer, cg->i128, ""), nm_const128(cg, NM_Q_BITS), ""),
                   LLVMConstInt(cg->i1, 0, 0), nm_const128(cg, 0), nm_const128(cg, 0), false};
-    for (int32_t i = 0; i < slow->bool_count; i++) {
-        LLVMValueRef value = LLVMBuildZExt(b, nm_load_bool(cg, slow->bools[i].source), cg->i128, "");
-        LLVMValueRef term = LLVMBuildMul(b, value, nm_const128(cg, nm_scaled(&slow->bools[i].weight, shift, NM_Q_BITS)), "");
-        sum.total = LLVMBuildAdd(b, sum.total, term, "");
-    }
-    for (int32_t i = 0; i < slow->line_count; i++) {
-        LLVMValueRef value = LLVMBuildSExt(b, nm_load_line(cg, slow->lines[i].source), cg->i128, "");
-        LLVMValueRef term = LLVMBuildMul(b, value, nm_const128(cg, nm_scaled(&slow->lines[i].weight, shift, NM_Q_BITS)), "");
-        sum.total = LLVMBuildAdd(b, sum.total, term, "");
-    }
     for (int32_t i = 0; i < slow->slot_count; i++) {
         const nm_slow_term *t = &slow->slots[i];
         LLVMValueRef q = LLVMBuildLoad2(b, cg->i64, nm_slot_field(cg, cg->slots_old, t->source, 0), "q");
         LLVMValueRef buffer = LLVMBuildLoad2(b, cg->ptr, nm_slot_field(cg, cg->slots_old, t->source, 1), "buf");
         LLVMValueRef big = LLVMBuildIsNotNull(b, buffer, "big");
         __int128 weight = nm_scaled(&t->weight, shift, 0);
-        LLVMValueRef term = LLVMBuildMul(b, LLVMBuildZExt(b, q, cg->i128, ""), nm_const128(cg, weight), "");
+        LLVMValueRef wide = LLVMBuildZExt(b, q, cg->i128, "");
+        LLVMValueRef term = weight == 1 ? wide : LLVMBuildMul(b, wide, nm_const128(cg, weight), "");
         sum.total = LLVMBuildAdd(b, sum.total, term, "");
         sum.any_big = LLVMBuildOr(b, sum.any_big, big, "");
         LLVMValueRef error = LLVMBuildSelect(b, big, nm_const128(cg, weight > 0 ? weight : -weight), nm_const128(cg, 0), "");
@@ -299,17 +450,37 @@ static nm_sum nm_build_sum(nm_codegen *cg, const nm_slow_neuron *slow, int shift
     return sum;
 }
 
+/* A 0/1 neuron fed only by 0/1 neurons and lines: an integer sum in 64
+ * bits (nm_plan_is_bool bounds it), then sigma is [sum >= 1]. */
+static LLVMValueRef nm_build_integer_test(nm_codegen *cg, const nm_slow_neuron *slow)
+{
+    LLVMBuilderRef b = cg->builder;
+    const nm_plan *plan = &cg->jit->plans[slow - cg->jit->slow];
+    LLVMValueRef total = nm_const64(cg, slow->bias.numerator);
+    for (int i = 0; i < plan->factored_count; i++) {
+        LLVMValueRef value = nm_factored_value(cg, &plan->factored[i]);
+        int64_t weight = plan->factored[i].weight.numerator;
+        LLVMValueRef term = weight == 1 ? value : LLVMBuildMul(b, value, nm_const64(cg, weight), "");
+        total = LLVMBuildAdd(b, total, term, "");
+    }
+    for (int32_t i = 0; i < slow->line_count; i++) {
+        LLVMValueRef value = nm_load_line(cg, slow->lines[i].source);
+        total = LLVMBuildAdd(b, total, LLVMBuildMul(b, value, nm_const64(cg, slow->lines[i].weight.numerator), ""), "");
+    }
+    return LLVMBuildICmp(b, LLVMIntSGE, total, nm_const64(cg, 1), "");
+}
+
 static void nm_emit_bool_neuron(nm_codegen *cg, int neuron, LLVMBasicBlockRef fail)
 {
     LLVMBuilderRef b = cg->builder;
     const nm_slow_neuron *slow = &cg->jit->slow[neuron];
     const nm_plan *plan = &cg->jit->plans[neuron];
-    nm_sum sum = nm_build_sum(cg, slow, 0);
-    LLVMValueRef one = nm_const128(cg, (__int128)NM_Q_ONE);
     LLVMValueRef result;
-    if (!sum.has_slots) {
-        result = LLVMBuildICmp(b, LLVMIntSGE, sum.total, one, "");
+    if (slow->slot_count == 0) {
+        result = nm_build_integer_test(cg, slow);
     } else {
+        nm_sum sum = nm_build_sum(cg, slow, 0);
+        LLVMValueRef one = nm_const128(cg, (__int128)NM_Q_ONE);
         LLVMValueRef low = LLVMBuildSub(b, sum.total, sum.error_down, "");
         LLVMValueRef high = LLVMBuildAdd(b, sum.total, sum.error_up, "");
         LLVMValueRef is_zero = LLVMBuildICmp(b, LLVMIntSLE, high, nm_const128(cg, 0), "");
@@ -410,10 +581,18 @@ static void nm_mark_noalias(nm_codegen *cg, LLVMValueRef function)
         LLVMAddAttributeAtIndex(function, i, LLVMCreateEnumAttribute(cg->context, kind, 0));
 }
 
+static void nm_chunk_name(const nm_net_jit *jit, int chunk, char *name, size_t size)
+{
+    if (jit->id == 0)
+        snprintf(name, size, "nm_step_%d", chunk);
+    else
+        snprintf(name, size, "nm_net%u_step_%d", jit->id, chunk);
+}
+
 static void nm_emit_chunk(nm_codegen *cg, int chunk, int first, int last)
 {
-    char name[32];
-    snprintf(name, sizeof name, "nm_step_%d", chunk);
+    char name[48];
+    nm_chunk_name(cg->jit, chunk, name, sizeof name);
     cg->function = LLVMAddFunction(cg->module, name, cg->step_type);
     nm_mark_noalias(cg, cg->function);
     LLVMValueRef *params[6] = {&cg->bools_old, &cg->bools_new, &cg->slots_old, &cg->slots_new,
@@ -428,6 +607,10 @@ static void nm_emit_chunk(nm_codegen *cg, int chunk, int first, int last)
     LLVMBuildRet(cg->builder, code);
 
     LLVMPositionBuilderAtEnd(cg->builder, entry);
+    memset(cg->group_sums, 0, (size_t)(cg->jit->group_count + 1) * sizeof *cg->group_sums);
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->context, cg->function, "body");
+    LLVMBuildBr(cg->builder, body);
+    LLVMPositionBuilderAtEnd(cg->builder, body);
     for (int i = first; i < last; i++) {
         if (cg->jit->plans[i].is_bool)
             nm_emit_bool_neuron(cg, i, fail);
@@ -446,16 +629,20 @@ static int nm_chunk_count(const nm_net *net)
     return count ? count : 1;
 }
 
-static LLVMModuleRef nm_generate(nm_net_jit *jit, nm_llvm_jit *llvm)
+/* Adds the step functions of JIT's network to MODULE. */
+static void nm_generate_into(nm_net_jit *jit, nm_llvm_jit *llvm, LLVMModuleRef module)
 {
     nm_codegen cg;
     memset(&cg, 0, sizeof cg);
     cg.jit = jit;
     cg.context = nm_llvm_jit_context(llvm);
-    cg.module = nm_llvm_jit_new_module(llvm, "nm_network");
+    cg.module = module;
     cg.builder = LLVMCreateBuilderInContext(cg.context);
     nm_codegen_types(&cg);
-    cg.slow_function = LLVMAddFunction(cg.module, "nm_jit_slow", cg.slow_type);
+    cg.slow_function = LLVMGetNamedFunction(module, "nm_jit_slow");
+    if (!cg.slow_function)
+        cg.slow_function = LLVMAddFunction(module, "nm_jit_slow", cg.slow_type);
+    cg.group_sums = nm_xcalloc((size_t)jit->group_count + 1, sizeof *cg.group_sums);
 
     int chunks = nm_chunk_count(jit->net);
     for (int k = 0; k < chunks; k++) {
@@ -465,7 +652,14 @@ static LLVMModuleRef nm_generate(nm_net_jit *jit, nm_llvm_jit *llvm)
         nm_emit_chunk(&cg, k, first, last);
     }
     LLVMDisposeBuilder(cg.builder);
-    return cg.module;
+    free(cg.group_sums);
+}
+
+static LLVMModuleRef nm_generate(nm_net_jit *jit, nm_llvm_jit *llvm)
+{
+    LLVMModuleRef module = nm_llvm_jit_new_module(llvm, "nm_network");
+    nm_generate_into(jit, llvm, module);
+    return module;
 }
 
 /* Called by generated code: the exact value of one slot neuron. */
@@ -485,6 +679,13 @@ static double nm_seconds(void)
 
 static void nm_free_plans(nm_net_jit *jit)
 {
+    for (int g = 0; g < jit->group_count; g++)
+        free(jit->groups[g]);
+    free(jit->groups);
+    free(jit->group_sizes);
+    if (jit->plans)
+        for (int i = 0; i < jit->net->neuron_count; i++)
+            free(jit->plans[i].factored);
     if (jit->slow) {
         for (int i = 0; i < jit->net->neuron_count; i++) {
             free(jit->slow[i].slots);
@@ -502,41 +703,102 @@ void nm_net_jit_free(nm_net_jit *jit)
         return;
     nm_free_plans(jit);
     free(jit->chunks);
-    nm_llvm_jit_free(jit->llvm);
+    if (jit->owns_llvm)
+        nm_llvm_jit_free(jit->llvm);
     free(jit);
+}
+
+nm_llvm_jit *nm_net_jit_llvm(char **error)
+{
+    nm_llvm_symbol symbols[1] = {{"nm_jit_slow", (void *)nm_jit_slow}};
+    return nm_llvm_jit_new(symbols, 1, error);
 }
 
 nm_net_jit *nm_net_jit_compile(const nm_net *net, char **error)
 {
     double started = nm_seconds();
-    nm_net_jit *jit = nm_xcalloc(1, sizeof *jit);
-    jit->net = net;
-    if (!nm_plan_network(jit, error) || !(jit->llvm = nm_llvm_jit_new(error))) {
-        nm_net_jit_free(jit);
+    nm_llvm_jit *llvm = nm_net_jit_llvm(error);
+    if (!llvm)
+        return NULL;
+    nm_net_jit *jit = nm_net_jit_compile_in(net, llvm, error);
+    if (!jit) {
+        nm_llvm_jit_free(llvm);
         return NULL;
     }
-    LLVMModuleRef module = nm_generate(jit, jit->llvm);
-    nm_llvm_symbol symbols[1] = {{"nm_jit_slow", (void *)nm_jit_slow}};
-    if (!nm_llvm_jit_optimize(jit->llvm, module, error)
-        || !nm_llvm_jit_define(jit->llvm, symbols, 1, error)
-        || !nm_llvm_jit_add(jit->llvm, module, error)) {
-        nm_net_jit_free(jit);
-        return NULL;
-    }
-    jit->chunk_count = nm_chunk_count(net);
-    jit->chunks = nm_xcalloc((size_t)jit->chunk_count, sizeof *jit->chunks);
-    for (int k = 0; k < jit->chunk_count; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "nm_step_%d", k);
-        void *address = nm_llvm_jit_lookup(jit->llvm, name, error);
-        if (!address) {
-            nm_net_jit_free(jit);
-            return NULL;
-        }
-        memcpy(&jit->chunks[k], &address, sizeof address);
-    }
+    jit->owns_llvm = true;
     jit->compile_seconds = nm_seconds() - started;
     return jit;
+}
+
+nm_net_jit *nm_net_jit_compile_in(const nm_net *net, nm_llvm_jit *llvm, char **error)
+{
+    nm_net_jit *jit = NULL;
+    if (!nm_net_jit_compile_many(&net, 1, llvm, &jit, error))
+        return NULL;
+    return jit;
+}
+
+static bool nm_find_chunks(nm_net_jit *jit, char **error)
+{
+    jit->chunk_count = nm_chunk_count(jit->net);
+    jit->chunks = nm_xcalloc((size_t)jit->chunk_count, sizeof *jit->chunks);
+    for (int k = 0; k < jit->chunk_count; k++) {
+        char name[48];
+        nm_chunk_name(jit, k, name, sizeof name);
+        void *address = nm_llvm_jit_lookup(jit->llvm, name, error);
+        if (!address)
+            return false;
+        memcpy(&jit->chunks[k], &address, sizeof address);
+    }
+    return true;
+}
+
+bool nm_net_jit_compile_many(const nm_net *const *nets, int count, nm_llvm_jit *llvm,
+                             nm_net_jit **out, char **error)
+{
+    static unsigned next_id = 0;
+    double started = nm_seconds();
+    for (int i = 0; i < count; i++)
+        out[i] = NULL;
+    LLVMModuleRef module = nm_llvm_jit_new_module(llvm, "nm_networks");
+    for (int i = 0; i < count; i++) {
+        nm_net_jit *jit = nm_xcalloc(1, sizeof *jit);
+        jit->net = nets[i];
+        jit->llvm = llvm;
+        jit->id = next_id++;
+        out[i] = jit;
+        if (!nm_plan_network(jit, error)) {
+            LLVMDisposeModule(module);
+            goto failed;
+        }
+        nm_generate_into(jit, llvm, module);
+    }
+    double generated = nm_seconds();
+    if (!nm_llvm_jit_optimize(llvm, module, error)) {
+        LLVMDisposeModule(module);
+        goto failed;
+    }
+    double optimized = nm_seconds();
+    if (!nm_llvm_jit_add(llvm, module, error))
+        goto failed;
+    for (int i = 0; i < count; i++)
+        if (!nm_find_chunks(out[i], error))
+            goto failed;
+    double finished = nm_seconds();
+    if (getenv("NMC_JIT_TIMING"))
+        fprintf(stderr, "jit: %d network%s: generate %.1f ms, optimize %.1f ms, codegen %.1f ms\n",
+                count, count == 1 ? "" : "s", 1e3 * (generated - started),
+                1e3 * (optimized - generated), 1e3 * (finished - optimized));
+    for (int i = 0; i < count; i++)
+        out[i]->compile_seconds = (finished - started) / count;
+    return true;
+
+failed:
+    for (int i = 0; i < count; i++) {
+        nm_net_jit_free(out[i]);
+        out[i] = NULL;
+    }
+    return false;
 }
 
 double nm_net_jit_compile_seconds(const nm_net_jit *jit)
@@ -548,8 +810,9 @@ char *nm_net_jit_ir(const nm_net *net, bool optimize, char **error)
 {
     nm_net_jit *jit = nm_xcalloc(1, sizeof *jit);
     jit->net = net;
+    jit->owns_llvm = true;
     char *text = NULL;
-    if (nm_plan_network(jit, error) && (jit->llvm = nm_llvm_jit_new(error))) {
+    if (nm_plan_network(jit, error) && (jit->llvm = nm_net_jit_llvm(error))) {
         LLVMModuleRef module = nm_generate(jit, jit->llvm);
         if (!optimize || nm_llvm_jit_optimize(jit->llvm, module, error)) {
             char *printed = LLVMPrintModuleToString(module);

@@ -21,9 +21,21 @@
 
 typedef struct nm_net_jit nm_net_jit;
 
+struct nm_llvm_jit;
+
 /* Compiles NET; returns NULL with a message in *error when it cannot (a
  * weight that is not dyadic, or an LLVM failure). */
 nm_net_jit *nm_net_jit_compile(const nm_net *net, char **error);
+/* The same in an existing JIT (see nm_net_jit_llvm), which saves LLVM's
+ * setup when compiling many networks; the JIT must outlive the result. */
+nm_net_jit *nm_net_jit_compile_in(const nm_net *net, struct nm_llvm_jit *llvm, char **error);
+/* Compiles COUNT networks in one module of LLVM, which shares the fixed
+ * cost of optimising and generating code; OUT receives one compiled
+ * network each.  Returns false (and no networks) after an error. */
+bool nm_net_jit_compile_many(const nm_net *const *nets, int count, struct nm_llvm_jit *llvm,
+                             nm_net_jit **out, char **error);
+/* A JIT with what compiled networks call. */
+struct nm_llvm_jit *nm_net_jit_llvm(char **error);
 void nm_net_jit_free(nm_net_jit *jit);
 /* Seconds spent generating, optimising and compiling the code. */
 double nm_net_jit_compile_seconds(const nm_net_jit *jit);

@@ -35,6 +35,7 @@ typedef struct nm_state {
     bool halting;
     nm_loc halt_loc;  /* where it was declared halting */
     int rule_count;   /* rules leaving it */
+    bool declared;    /* listed in a states declaration */
 } nm_state;
 
 typedef struct nm_rule {
@@ -76,6 +77,16 @@ void nm_machine_free(nm_machine *machine);
  * *message (heap allocated) naming the position and the symbol. */
 bool nm_machine_parse_input(const nm_machine *machine, const char *text, size_t length,
                             uint8_t **symbols, size_t *count, char **message);
+/* The character of an input that is not a symbol: bytes of TEXT. */
+typedef struct nm_input_error {
+    size_t offset;
+    size_t length;
+} nm_input_error;
+/* Like nm_machine_parse_input, and on failure stores where in TEXT the
+ * first character that is not a symbol is. */
+bool nm_machine_read_input(const nm_machine *machine, const char *text, size_t length,
+                           uint8_t **symbols, size_t *count, char **message,
+                           nm_input_error *error);
 
 /* Appends the symbol or state name as .nm source: bare when it can be, else
  * as a quoted string. */

@@ -16,9 +16,6 @@
 
 #include "machine_internal.h"
 
-static const char *const nm_directive_names[] = {"alphabet", "blank", "start", "halt", "tapes",
-                                                 "input"};
-
 static bool nm_atom_is(const nm_atom *atom, const char *text)
 {
     return atom->kind == NM_ATOM_NAME && strcmp(atom->text, text) == 0;
@@ -46,6 +43,8 @@ static bool nm_check_name_length(nm_checker *checker, const nm_atom *atom, const
 /* Checks that ATOM can be a tape symbol: one character, or a quoted string. */
 static bool nm_check_symbol_atom(nm_checker *checker, const nm_atom *atom)
 {
+    if (atom->invalid)
+        return false;
     switch (atom->kind) {
     case NM_ATOM_STAR:
         nm_error(checker->diag, atom->loc,
@@ -95,7 +94,8 @@ static int nm_resolve_symbol(nm_checker *checker, const nm_atom *atom)
     int index = nm_find_symbol(checker, atom);
     if (index >= 0)
         return index;
-    if (checker->alphabet_item)
+    /* Without a valid alphabet every symbol would be reported. */
+    if (checker->alphabet_item && checker->symbols.count > 0)
         nm_error(checker->diag, atom->loc,
                  "symbol '%s' is not in the alphabet of machine '%s'; add it to the alphabet",
                  atom->text, checker->decl->name);
@@ -105,6 +105,8 @@ static int nm_resolve_symbol(nm_checker *checker, const nm_atom *atom)
 /* Finds or creates the state named by ATOM.  Returns -1 after an error. */
 static int nm_resolve_state(nm_checker *checker, const nm_atom *atom)
 {
+    if (atom->invalid)
+        return -1;
     if (atom->kind == NM_ATOM_STAR) {
         nm_error(checker->diag, atom->loc,
                  "'*' cannot be a state; write the state's name (a transition that keeps its "
@@ -117,8 +119,12 @@ static int nm_resolve_state(nm_checker *checker, const nm_atom *atom)
                  atom->text);
         return -1;
     }
-    if (atom->kind == NM_ATOM_STRING && (atom->length == 0 || memchr(atom->text, '\0', atom->length))) {
-        nm_error(checker->diag, atom->loc, "a state name cannot be empty or contain NUL");
+    if (atom->kind == NM_ATOM_STRING && atom->length == 0) {
+        nm_error(checker->diag, atom->loc, "a state name cannot be the empty string");
+        return -1;
+    }
+    if (atom->kind == NM_ATOM_STRING && memchr(atom->text, '\0', atom->length)) {
+        nm_error(checker->diag, atom->loc, "a state name cannot contain a NUL character");
         return -1;
     }
     if (!nm_check_name_length(checker, atom, "state"))
@@ -159,7 +165,8 @@ static bool nm_expect_arguments(nm_checker *checker, const nm_item *item, size_t
 static bool nm_first_directive(nm_checker *checker, const nm_item *item, const nm_item **seen)
 {
     if (*seen) {
-        nm_error(checker->diag, item->head.loc, "duplicate '%s' declaration in machine '%s'",
+        nm_error(checker->diag, item->head.loc,
+                 "duplicate '%s' declaration in machine '%s'; keep only one",
                  item->head.text, checker->decl->name);
         nm_note(checker->diag, (*seen)->head.loc, "first declared here");
         return false;
@@ -173,22 +180,27 @@ static void nm_check_alphabet(nm_checker *checker, const nm_item *item)
     if (!nm_first_directive(checker, item, &checker->alphabet_item))
         return;
     if (item->args.count == 0)
-        nm_error(checker->diag, item->head.loc, "the alphabet needs at least one symbol");
+        nm_error(checker->diag, item->head.loc,
+                 "the alphabet of machine '%s' is empty; list its symbols, as in "
+                 "'alphabet 0 1 _;'",
+                 checker->decl->name);
     for (size_t i = 0; i < item->args.count; i++) {
         const nm_atom *atom = &item->args.items[i];
         if (!nm_check_symbol_atom(checker, atom))
             continue;
         int existing = nm_find_symbol(checker, atom);
         if (existing >= 0) {
-            nm_error(checker->diag, atom->loc, "symbol '%s' appears twice in the alphabet",
-                     atom->text);
+            nm_error(checker->diag, atom->loc,
+                     "symbol '%s' appears twice in the alphabet of machine '%s'; remove one",
+                     atom->text, checker->decl->name);
             nm_note(checker->diag, checker->symbols.items[existing].loc, "first listed here");
             continue;
         }
         if ((int)checker->symbols.count >= TM_MAX_SYMBOLS) {
             nm_error(checker->diag, atom->loc,
-                     "the alphabet has more than %d symbols, the limit of one machine",
-                     TM_MAX_SYMBOLS);
+                     "the alphabet of machine '%s' has more than %d symbols, the limit of one "
+                     "machine",
+                     checker->decl->name, TM_MAX_SYMBOLS);
             return;
         }
         nm_symbol symbol = {atom->text, atom->length, atom->loc};
@@ -217,8 +229,6 @@ static void nm_check_tapes(nm_checker *checker, const nm_item *item)
 
 static void nm_check_halt(nm_checker *checker, const nm_item *item)
 {
-    if (item->args.count == 0)
-        nm_error(checker->diag, item->head.loc, "'halt' needs at least one state, as in 'halt done;'");
     for (size_t i = 0; i < item->args.count; i++) {
         const nm_atom *atom = &item->args.items[i];
         int state = nm_resolve_state(checker, atom);
@@ -226,12 +236,28 @@ static void nm_check_halt(nm_checker *checker, const nm_item *item)
             continue;
         nm_state *entry = &checker->states.items[state];
         if (entry->halting) {
-            nm_error(checker->diag, atom->loc, "state '%s' is declared halting twice", entry->name);
+            nm_error(checker->diag, atom->loc,
+                     "state '%s' is declared halting twice; remove one of the declarations",
+                     entry->name);
             nm_note(checker->diag, entry->halt_loc, "first declared halting here");
             continue;
         }
         entry->halting = true;
         entry->halt_loc = atom->loc;
+    }
+}
+
+/* `states A B;` declares states that need no transitions: a machine that
+ * enters one halts there for lack of a transition. */
+static void nm_check_states(nm_checker *checker, const nm_item *item)
+{
+    if (item->args.count == 0)
+        nm_error(checker->diag, item->head.loc, "'states' needs at least one state, as in "
+                                                "'states q0 q1;'");
+    for (size_t i = 0; i < item->args.count; i++) {
+        int state = nm_resolve_state(checker, &item->args.items[i]);
+        if (state >= 0)
+            checker->states.items[state].declared = true;
     }
 }
 
@@ -248,25 +274,53 @@ static void nm_check_directive(nm_checker *checker, const nm_item *item)
             && nm_expect_arguments(checker, item, 1, "start q0;"))
             checker->machine->start = nm_resolve_state(checker, &item->args.items[0]);
     } else if (nm_atom_is(keyword, "halt")) {
+        /* The states are resolved after the transitions; see the top. */
+        if (item->args.count == 0)
+            nm_error(checker->diag, item->head.loc,
+                     "'halt' needs at least one state, as in 'halt done;'");
         nm_vec_push(&checker->halt_items, item);
     } else if (nm_atom_is(keyword, "tapes")) {
         nm_check_tapes(checker, item);
     } else if (nm_atom_is(keyword, "input")) {
         if (nm_first_directive(checker, item, &checker->input_item))
             nm_expect_arguments(checker, item, 1, "input \"1011\";");
+    } else if (nm_atom_is(keyword, "states")) {
+        nm_check_states(checker, item);
     } else {
         const char *suggestion = nm_closest_name(keyword->text, nm_directive_names,
-                                                 sizeof nm_directive_names / sizeof *nm_directive_names);
-        if (suggestion)
+                                                 NM_DIRECTIVE_COUNT);
+        if (suggestion) {
             nm_error(checker->diag, keyword->loc,
                      "unknown declaration '%s' in machine '%s'; did you mean '%s'?",
                      keyword->text, checker->decl->name, suggestion);
+            nm_vec_push(&checker->suggested, suggestion);
+        }
         else
             nm_error(checker->diag, keyword->loc,
                      "unknown declaration '%s' in machine '%s'; expected alphabet, blank, start, "
-                     "halt, tapes or input, or a transition such as 'q 0 -> 1 R p;'",
+                     "halt, tapes, input or states, or a transition such as 'q 0 -> 1 R p;'",
                      keyword->text, checker->decl->name);
     }
+}
+
+/* Writes the tuple a part of a transition should have been, repeating the
+ * one entry that was written: `_` on two tapes becomes `(_, _)`. */
+static void nm_tuple_example(const nm_checker *checker, const nm_atom_list *list, nm_buf *out)
+{
+    const nm_atom *atom = &list->items[0];
+    const char *text = "*";
+    size_t length = 1;
+    if (atom->loc.source && atom->loc.length > 0 && atom->loc.length <= 20) {
+        text = atom->loc.source->text + atom->loc.offset;
+        length = atom->loc.length;
+    }
+    nm_buf_putc(out, '(');
+    for (int t = 0; t < checker->machine->tapes; t++) {
+        if (t > 0)
+            nm_buf_puts(out, ", ");
+        nm_buf_append(out, text, length);
+    }
+    nm_buf_putc(out, ')');
 }
 
 /* Checks that a part of a transition has one entry per tape. */
@@ -274,10 +328,13 @@ static bool nm_check_arity(nm_checker *checker, const nm_atom_list *list, const 
 {
     int tapes = checker->machine->tapes;
     if (tapes > 1 && !list->tuple) {
+        nm_buf example;
+        nm_buf_init(&example);
+        nm_tuple_example(checker, list, &example);
         nm_error(checker->diag, list->loc,
-                 "machine '%s' has %d tapes, so each transition %s a tuple of %d, as in (%s)",
-                 checker->decl->name, tapes, what, tapes,
-                 tapes == 2 ? "0, _" : "0, _, ...");
+                 "machine '%s' has %d tapes, so each transition %s a tuple of %d, as in %s",
+                 checker->decl->name, tapes, what, tapes, example.data);
+        nm_buf_free(&example);
         return false;
     }
     if ((int)list->count != tapes) {
@@ -334,27 +391,40 @@ static void nm_check_transition(nm_checker *checker, const nm_item *item)
     }
 
     rule.next = nm_resolve_state(checker, &item->next);
+    /* The state has this transition even when it is invalid, so it is not
+     * reported as unknown as well. */
+    if (rule.state >= 0)
+        checker->states.items[rule.state].rule_count++;
     if (rule.next < 0 || !ok)
         return;
-    checker->states.items[rule.state].rule_count++;
     nm_vec_push(&checker->rules, rule);
 }
 
+/* True when an unknown declaration was already reported with KEYWORD as
+ * its likely spelling. */
+static bool nm_was_suggested(const nm_checker *checker, const char *keyword)
+{
+    for (size_t i = 0; i < checker->suggested.count; i++)
+        if (strcmp(checker->suggested.items[i], keyword) == 0)
+            return true;
+    return false;
+}
+
 /* Reports declarations the machine cannot do without, unless a syntax error
- * inside it may have swallowed them. */
+ * inside it may have swallowed them or a misspelling of them was reported. */
 static void nm_check_required(nm_checker *checker)
 {
     const nm_decl *decl = checker->decl;
     if (decl->syntax_errors)
         return;
-    if (!checker->alphabet_item)
+    if (!checker->alphabet_item && !nm_was_suggested(checker, "alphabet"))
         nm_error(checker->diag, decl->name_loc,
                  "machine '%s' has no alphabet; list its symbols, as in 'alphabet 0 1 _;'",
                  decl->name);
-    if (!checker->blank_item)
+    if (!checker->blank_item && !nm_was_suggested(checker, "blank"))
         nm_error(checker->diag, decl->name_loc,
                  "machine '%s' has no blank symbol; declare one, as in 'blank _;'", decl->name);
-    if (!checker->start_item)
+    if (!checker->start_item && !nm_was_suggested(checker, "start"))
         nm_error(checker->diag, decl->name_loc,
                  "machine '%s' has no start state; declare one, as in 'start q0;'", decl->name);
 }
@@ -392,12 +462,16 @@ static void nm_register_start(nm_checker *checker)
 }
 
 /* Reports names that are only ever targets: states with no transitions
- * that are not declared halting. */
+ * that are not declared halting.  After a syntax error in the machine the
+ * transitions of such a state may be the ones that were lost, so none is
+ * reported. */
 static void nm_check_unknown_states(nm_checker *checker)
 {
+    if (checker->decl->syntax_errors)
+        return;
     for (size_t i = 0; i < checker->states.count; i++) {
         const nm_state *state = &checker->states.items[i];
-        if (state->rule_count > 0 || state->halting)
+        if (state->rule_count > 0 || state->halting || state->declared)
             continue;
         const char *suggestion = nm_closest_state(checker, state->name);
         if (suggestion)
@@ -428,22 +502,37 @@ static void nm_check_halting_rules(nm_checker *checker)
     }
 }
 
+/* The location of an input error: the character itself when the input is
+ * written without escapes, else the whole input. */
+static nm_loc nm_input_error_loc(const nm_atom *atom, const nm_input_error *error)
+{
+    size_t quotes = atom->kind == NM_ATOM_STRING ? 2 : 0;
+    if (atom->loc.length != atom->length + quotes)
+        return atom->loc;
+    return nm_loc_make(atom->loc.source, atom->loc.offset + (uint32_t)(quotes / 2 + error->offset),
+                       (uint32_t)error->length);
+}
+
 /* Checks the default input: every part of it must be a symbol. */
 static bool nm_check_input(nm_checker *checker, nm_machine *machine)
 {
     if (!checker->input_item || checker->input_item->args.count != 1)
         return true;
     const nm_atom *atom = &checker->input_item->args.items[0];
+    if (atom->invalid)
+        return false;
     if (atom->kind == NM_ATOM_STAR) {
         nm_error(checker->diag, atom->loc, "the input must be a string of symbols, as in "
-                                           "input \"1011\";");
+                                           "'input \"1011\";'");
         return false;
     }
     uint8_t *symbols;
     size_t count;
     char *message;
-    if (!nm_machine_parse_input(machine, atom->text, atom->length, &symbols, &count, &message)) {
-        nm_error(checker->diag, atom->loc, "%s", message);
+    nm_input_error error;
+    if (!nm_machine_read_input(machine, atom->text, atom->length, &symbols, &count, &message,
+                               &error)) {
+        nm_error(checker->diag, nm_input_error_loc(atom, &error), "%s", message);
         free(message);
         return false;
     }
@@ -480,6 +569,7 @@ static void nm_checker_free(nm_checker *checker)
     nm_vec_free(&checker->states);
     nm_vec_free(&checker->rules);
     nm_vec_free(&checker->halt_items);
+    nm_vec_free(&checker->suggested);
     nm_map_free(&checker->symbol_map);
     nm_map_free(&checker->state_map);
 }
@@ -518,8 +608,11 @@ nm_machine *nm_machine_check(nm_arena *arena, nm_diag *diag, const nm_decl *decl
     nm_check_halting_rules(&checker);
     nm_check_duplicate_rules(&checker);
 
+    /* After a syntax error some items may be lost, and the checks that
+     * would only repeat it were skipped, so there is no machine. */
     nm_machine *machine = NULL;
-    if (diag->errors == errors_before && checker.machine->start >= 0 && checker.machine->blank >= 0) {
+    if (diag->errors == errors_before && !decl->syntax_errors && checker.machine->start >= 0
+        && checker.machine->blank >= 0) {
         machine = nm_finish_machine(&checker);
         if (!nm_machine_build_table(&checker, machine) || !nm_check_input(&checker, machine)) {
             nm_machine_free(machine);

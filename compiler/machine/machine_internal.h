@@ -14,6 +14,7 @@ typedef struct nm_checker {
     NM_VEC(nm_state) states;
     NM_VEC(nm_rule) rules;
     NM_VEC(const nm_item *) halt_items;
+    NM_VEC(const char *) suggested; /* directives named in did-you-mean hints */
     nm_map symbol_map;
     nm_map state_map;
     const nm_item *alphabet_item;

@@ -32,21 +32,25 @@ static bool nm_symbol_is_bare(const char *text, size_t length)
     return true;
 }
 
+/* Writes TEXT as a string literal that scans back to the same bytes:
+ * control characters and bytes outside valid UTF-8 become \xHH. */
 static void nm_print_quoted(nm_buf *out, const char *text, size_t length)
 {
     nm_buf_putc(out, '"');
-    for (size_t i = 0; i < length; i++) {
+    for (size_t i = 0; i < length;) {
         unsigned char c = (unsigned char)text[i];
+        size_t character = nm_utf8_sequence(text, i, length);
         if (c == '"' || c == '\\')
             nm_buf_printf(out, "\\%c", c);
         else if (c == '\n')
             nm_buf_puts(out, "\\n");
         else if (c == '\t')
             nm_buf_puts(out, "\\t");
-        else if (c < 0x20 || c == 0x7F)
+        else if (c < 0x20 || c == 0x7F || character == 0)
             nm_buf_printf(out, "\\x%02X", c);
         else
-            nm_buf_putc(out, (char)c);
+            nm_buf_append(out, text + i, character);
+        i += character > 1 ? character : 1;
     }
     nm_buf_putc(out, '"');
 }
@@ -133,6 +137,18 @@ static void nm_print_header(const nm_machine *machine, nm_buf *out)
     }
     if (any_halting)
         nm_buf_puts(out, ";\n");
+
+    bool any_declared = false;
+    for (int s = 0; s < machine->state_count; s++) {
+        const nm_state *state = &machine->states[s];
+        if (state->halting || state->rule_count > 0 || !state->declared)
+            continue;
+        nm_buf_puts(out, any_declared ? " " : "    states ");
+        nm_print_state_name(out, state->name);
+        any_declared = true;
+    }
+    if (any_declared)
+        nm_buf_puts(out, ";\n");
     if (machine->has_input) {
         nm_buf_puts(out, "    input ");
         nm_print_quoted(out, machine->input, machine->input_length);
@@ -180,6 +196,14 @@ void nm_machine_print_nm(const nm_machine *machine, nm_buf *out)
 bool nm_machine_parse_input(const nm_machine *machine, const char *text, size_t length,
                             uint8_t **symbols, size_t *count, char **message)
 {
+    nm_input_error error;
+    return nm_machine_read_input(machine, text, length, symbols, count, message, &error);
+}
+
+bool nm_machine_read_input(const nm_machine *machine, const char *text, size_t length,
+                           uint8_t **symbols, size_t *count, char **message,
+                           nm_input_error *error)
+{
     uint8_t *result = nm_xmalloc(length + 1);
     size_t produced = 0;
     size_t at = 0;
@@ -204,15 +228,25 @@ bool nm_machine_parse_input(const nm_machine *machine, const char *text, size_t 
                 nm_buf_putc(&alphabet, ' ');
                 nm_print_symbol(&alphabet, &machine->symbols[s]);
             }
+            nm_buf character;
+            nm_buf_init(&character);
+            nm_symbol shown = {text + at, char_length, {NULL, 0, 0}};
+            if (nm_symbol_is_bare(shown.text, shown.length))
+                nm_buf_printf(&character, "'%.*s'", (int)char_length, text + at);
+            else
+                nm_print_quoted(&character, shown.text, shown.length);
             nm_buf msg;
             nm_buf_init(&msg);
             nm_buf_printf(&msg,
-                          "invalid input: '%.*s' at byte %zu is not a symbol of machine '%s' "
+                          "invalid input: %s at byte %zu is not a symbol of machine '%s' "
                           "(alphabet:%s)",
-                          (int)char_length, text + at, at + 1, machine->name, alphabet.data);
+                          character.data, at + 1, machine->name, alphabet.data);
+            nm_buf_free(&character);
             nm_buf_free(&alphabet);
             free(result);
             *message = msg.data;
+            error->offset = at;
+            error->length = char_length;
             return false;
         }
         result[produced++] = (uint8_t)best;

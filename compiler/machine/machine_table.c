@@ -6,36 +6,48 @@
 
 #include "machine_internal.h"
 
+/* The optimal string alignment distance: insertions, deletions,
+ * substitutions and swaps of two neighbouring characters each cost one, so
+ * the common typing mistakes `scna` for `scan` and `strat` for `start` are
+ * one edit away.  Names over 64 bytes are never compared. */
 static size_t nm_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
         return (size_t)-1;
-    size_t row[65];
+    size_t rows[3][65];
+    size_t *before = rows[0], *above = rows[1], *row = rows[2];
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        above[j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diagonal = row[0];
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t above = row[j];
             size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = diagonal + cost;
+            size_t best = above[j - 1] + cost;
+            if (above[j] + 1 < best)
+                best = above[j] + 1;
             if (row[j - 1] + 1 < best)
                 best = row[j - 1] + 1;
-            if (above + 1 < best)
-                best = above + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+                && before[j - 2] + 1 < best)
+                best = before[j - 2] + 1;
             row[j] = best;
-            diagonal = above;
         }
+        size_t *recycled = before;
+        before = above;
+        above = row;
+        row = recycled;
     }
-    return row[lb];
+    return above[lb];
 }
 
 /* A name within a third of its length of edits (at least one) is a likely
- * typing mistake. */
+ * typing mistake.  Names of one or two characters, such as q0 and q1, are
+ * all close to each other, so they get no suggestion. */
 static bool nm_is_close(const char *text, const char *name, size_t *best)
 {
+    if (strlen(text) < 3 || strlen(name) < 3)
+        return false;
     size_t distance = nm_edit_distance(text, name);
     size_t allowed = strlen(text) / 3 > 1 ? strlen(text) / 3 : 1;
     if (distance == 0 || distance > allowed || distance >= *best)
@@ -66,6 +78,24 @@ const char *nm_closest_state(const nm_checker *checker, const char *text)
     return closest;
 }
 
+/* Writes the reads of RULE as written: `0`, `*` or `(0, *)`. */
+static void nm_describe_rule_reads(const nm_checker *checker, const nm_rule *rule, nm_buf *out)
+{
+    int tapes = checker->machine->tapes;
+    if (tapes > 1)
+        nm_buf_putc(out, '(');
+    for (int t = 0; t < tapes; t++) {
+        if (t > 0)
+            nm_buf_puts(out, ", ");
+        if (rule->read[t] == NM_ANY)
+            nm_buf_putc(out, '*');
+        else
+            nm_print_symbol(out, &checker->symbols.items[rule->read[t]]);
+    }
+    if (tapes > 1)
+        nm_buf_putc(out, ')');
+}
+
 void nm_check_duplicate_rules(nm_checker *checker)
 {
     nm_map seen;
@@ -81,10 +111,14 @@ void nm_check_duplicate_rules(nm_checker *checker)
 
         int first;
         if (nm_map_get(&seen, (const char *)key, key_length, &first)) {
+            nm_buf reads;
+            nm_buf_init(&reads);
+            nm_describe_rule_reads(checker, rule, &reads);
             nm_error(checker->diag, rule->loc,
-                     "duplicate transition for state '%s' and the same symbols read",
-                     checker->states.items[rule->state].name);
+                     "duplicate transition for state '%s' reading %s; remove one of the two",
+                     checker->states.items[rule->state].name, reads.data);
             nm_note(checker->diag, checker->rules.items[first].loc, "first transition is here");
+            nm_buf_free(&reads);
             continue;
         }
         nm_map_put(&seen, (const char *)key, key_length, (int)i);
@@ -208,7 +242,7 @@ bool nm_machine_build_table(nm_checker *checker, nm_machine *machine)
         || reads * (size_t)machine->state_count > TM_MAX_TABLE_ENTRIES) {
         nm_error(checker->diag, machine->loc,
                  "machine '%s' is too large: %d states times %d symbols to the power of %d "
-                 "tapes exceeds the limit of %u table entries",
+                 "tapes exceeds the limit of %u table entries; use fewer symbols or tapes",
                  machine->name, machine->state_count, machine->symbol_count, machine->tapes,
                  TM_MAX_TABLE_ENTRIES);
         return false;

@@ -84,3 +84,14 @@ void nm_net_add_affine(nm_net *net, int neuron, const nm_affine *form)
         nm_net_add_weight(net, neuron, form->terms[i].neuron, form->terms[i].coefficient);
     nm_net_add_bias(net, neuron, form->constant);
 }
+
+void nm_net_add_affine_group(nm_net *net, const nm_affine *form)
+{
+    int *neurons = nm_xcalloc((size_t)form->count + 1, sizeof *neurons);
+    int count = 0;
+    for (int i = 0; i < form->count; i++)
+        if (mpq_sgn(form->terms[i].coefficient) != 0)
+            neurons[count++] = form->terms[i].neuron;
+    nm_net_add_group(net, neurons, count);
+    free(neurons);
+}

@@ -27,5 +27,7 @@ void nm_affine_add_constant(nm_affine *form, long numerator, unsigned long denom
 /* Makes FORM the input of NEURON: its weights and bias, added to any the
  * neuron already has. */
 void nm_net_add_affine(nm_net *net, int neuron, const nm_affine *form);
+/* Records the neurons of FORM as a shared sum of the network (a JIT hint). */
+void nm_net_add_affine_group(nm_net *net, const nm_affine *form);
 
 #endif

@@ -166,6 +166,17 @@ void nm_add_op_value(nm_lowering *lowering, nm_affine *form, nm_stack_op op,
 void nm_add_gate(const nm_lowering *lowering, nm_affine *form, int stack, int op_index,
                  const nm_affine *fires)
 {
+    nm_affine gate;
+    nm_affine_init(&gate);
+    nm_build_gate(lowering, &gate, stack, op_index, fires);
+    nm_net_add_affine_group(lowering->net, &gate);
+    nm_affine_add_form(form, &gate, 1, 1);
+    nm_affine_clear(&gate);
+}
+
+void nm_build_gate(const nm_lowering *lowering, nm_affine *form, int stack, int op_index,
+                   const nm_affine *fires)
+{
     const nm_stack_machine *machine = lowering->machine;
     nm_stack_op op = lowering->ops[stack].ops[op_index];
     if (op.kind == NM_OP_KEEP)

@@ -75,6 +75,9 @@ void nm_add_op_value(nm_lowering *lowering, nm_affine *form, nm_stack_op op,
  * form. */
 void nm_add_gate(const nm_lowering *lowering, nm_affine *form, int stack, int op_index,
                  const nm_affine *fires);
+/* The gate itself, without recording it as a shared sum. */
+void nm_build_gate(const nm_lowering *lowering, nm_affine *form, int stack, int op_index,
+                   const nm_affine *fires);
 
 /* The loader reads the input lines into an accumulator and, when the
  * input ends, emits the right stack of tape 1 and a start pulse. */

@@ -202,6 +202,8 @@ static void nm_build_sums(nm_realtime *realtime)
         const nm_pair *pair = &realtime->pairs.items[p];
         nm_affine_add(&realtime->fires[pair->to], pair->neuron, 1, 1);
     }
+    for (int u = 0; u < machine->transition_count; u++)
+        nm_net_add_affine_group(lowering->net, &realtime->fires[u]);
 
     realtime->stack_values = nm_xcalloc((size_t)lowering->stacks, sizeof *realtime->stack_values);
     realtime->depths = nm_xcalloc((size_t)lowering->stacks, sizeof *realtime->depths);
@@ -217,6 +219,9 @@ static void nm_build_sums(nm_realtime *realtime)
                     if (neurons->readers[i][d][j] >= 0)
                         nm_affine_add(&realtime->depths[s][d].level[j], neurons->readers[i][d][j], 1, 1);
         }
+        for (int d = 0; d < NM_DEPTHS; d++)
+            for (int j = 0; j < lowering->symbols; j++)
+                nm_net_add_affine_group(lowering->net, &realtime->depths[s][d].level[j]);
     }
 }
 
