@@ -510,12 +510,18 @@ static int nm_yylex(NM_YYSTYPE *value, NM_YYLTYPE *location, yyscan_t scanner,
     return token;
 }
 
+/* Reports the errors that bison reports itself: in practice only its
+ * stack limit (YYMAXDEPTH), which nested calls in options can reach. */
 static void nm_yyerror(NM_YYLTYPE *location, yyscan_t scanner,
                        struct nm_parse_context *context, const char *message)
 {
     (void)scanner;
     nm_parse_note_error(context, location->begin);
-    nm_error(context->diag, nm_span_loc(context, *location), "%s", message);
+    if (strcmp(message, "memory exhausted") == 0)
+        nm_error(context->diag, nm_span_loc(context, *location),
+                 "this declaration is nested too deeply for the parser; simplify it");
+    else
+        nm_error(context->diag, nm_span_loc(context, *location), "%s", message);
 }
 
 /* Names a token for a message: its kind, and its text when that helps. */
@@ -596,6 +602,23 @@ static void nm_report_missing_semicolon(struct nm_parse_context *context, uint32
              "missing ';' at the end of this line");
 }
 
+/* Reports a keyword where a name is expected; false when TOKEN is not. */
+static bool nm_report_keyword_as_name(struct nm_parse_context *context, yysymbol_kind_t token,
+                                      nm_span span, bool name_expected)
+{
+    if (!nm_is_keyword(token) || !name_expected)
+        return false;
+    const char *word = yysymbol_name(token);
+    if (context->body_open)
+        nm_error(context->diag, nm_span_loc(context, span),
+                 "%s is a keyword; write it in quotes, as in \"%.*s\", to use it as a name",
+                 word, (int)(span.end - span.begin), context->source->text + span.begin);
+    else
+        nm_error(context->diag, nm_span_loc(context, span),
+                 "%s is a keyword and cannot be a name; choose another name", word);
+    return true;
+}
+
 /* Reports the mistakes that have a clearer message than "unexpected X":
  * a missing ';', a keyword used as a name, an incomplete transition.
  * Returns false when none applies. */
@@ -609,17 +632,8 @@ static bool nm_report_known_mistake(struct nm_parse_context *context, yysymbol_k
     }
     if (context->brace_inserted)
         return true; /* the missing '}' is reported next */
-    if (nm_is_keyword(token) && name_expected) {
-        const char *word = yysymbol_name(token);
-        if (context->body_open)
-            nm_error(context->diag, nm_span_loc(context, span),
-                     "%s is a keyword; write it in quotes, as in \"%.*s\", to use it as a name",
-                     word, (int)(span.end - span.begin), context->source->text + span.begin);
-        else
-            nm_error(context->diag, nm_span_loc(context, span),
-                     "%s is a keyword and cannot be a name; choose another name", word);
+    if (nm_report_keyword_as_name(context, token, span, name_expected))
         return true;
-    }
     if (semicolon_expected && (token == YYTRANSLATE('}') || nm_is_keyword(token))) {
         nm_error(context->diag, nm_loc_make(context->source, context->previous_end, 0),
                  "missing ';' before %s", yysymbol_name(token));

@@ -334,6 +334,20 @@ typedef struct nm_small {
     bool overflow;
 } nm_small;
 
+/* VALUE * 2^BITS, or false when it leaves 127 bits. */
+static bool nm_shift_left(nm_i128 *value, int64_t bits)
+{
+    if (*value == 0 || bits == 0)
+        return true;
+    if (bits >= 126)
+        return false;
+    nm_u128 magnitude = *value < 0 ? (nm_u128)(-*value) : (nm_u128)*value;
+    if (magnitude >> (126 - bits))
+        return false;
+    *value = *value < 0 ? -(nm_i128)(magnitude << bits) : (nm_i128)(magnitude << bits);
+    return true;
+}
+
 static void nm_small_add(nm_small *acc, nm_i128 numerator, int64_t shift)
 {
     if (acc->overflow || numerator == 0)
@@ -343,18 +357,14 @@ static void nm_small_add(nm_small *acc, nm_i128 numerator, int64_t shift)
         return;
     }
     if (shift > acc->shift) {
-        for (int64_t i = acc->shift; i < shift; i++)
-            if (__builtin_mul_overflow(acc->numerator, 2, &acc->numerator)) {
-                acc->overflow = true;
-                return;
-            }
+        if (!nm_shift_left(&acc->numerator, shift - acc->shift)) {
+            acc->overflow = true;
+            return;
+        }
         acc->shift = shift;
-    } else {
-        for (int64_t i = shift; i < acc->shift; i++)
-            if (__builtin_mul_overflow(numerator, 2, &numerator)) {
-                acc->overflow = true;
-                return;
-            }
+    } else if (!nm_shift_left(&numerator, acc->shift - shift)) {
+        acc->overflow = true;
+        return;
     }
     if (__builtin_add_overflow(acc->numerator, numerator, &acc->numerator))
         acc->overflow = true;
@@ -366,10 +376,13 @@ static void nm_small_normalize(nm_small *value)
         value->shift = 0;
         return;
     }
-    while (value->shift > 0 && (value->numerator & 1) == 0) {
-        value->numerator /= 2;
-        value->shift--;
-    }
+    nm_u128 magnitude = value->numerator < 0 ? (nm_u128)(-value->numerator) : (nm_u128)value->numerator;
+    uint64_t low = (uint64_t)magnitude;
+    int zeros = low ? __builtin_ctzll(low) : 64 + __builtin_ctzll((uint64_t)(magnitude >> 64));
+    if (zeros > value->shift)
+        zeros = (int)value->shift;
+    value->numerator >>= zeros; /* exact: the low ZEROS bits are 0 */
+    value->shift -= zeros;
 }
 
 /* The exact sum through GMP, for every case the fast paths leave. */
@@ -491,7 +504,7 @@ static bool nm_view_q(const nm_limbs *buf, int64_t exp, const nm_small *delta, u
     if (nm_limbs_bits(buf) > offset + 120)
         return false;
     nm_i128 top = (nm_i128)nm_limbs_window(buf, offset);
-    nm_i128 total = top + (delta->numerator << (NM_Q_BITS - delta->shift));
+    nm_i128 total = top + delta->numerator * ((nm_i128)1 << (NM_Q_BITS - delta->shift));
     if (total < 0 || total > (nm_i128)NM_Q_ONE)
         return false;
     *q = (uint64_t)total;
@@ -554,11 +567,9 @@ static bool nm_eval_view(const nm_slot *x, int64_t k, nm_small *d, nm_slot *out)
     return true;
 }
 
-void nm_slow_eval(const nm_slow_neuron *neuron, const uint8_t *bools, const nm_slot *slots,
-                  const int64_t *lines, nm_slot *out)
+static void nm_eval_from(const nm_slow_neuron *neuron, const uint8_t *bools, const nm_slot *slots,
+                         const int64_t *lines, nm_slot *out, nm_small acc, int big)
 {
-    nm_small acc = {0, 0, false};
-    int big = nm_sum_small_terms(neuron, bools, slots, lines, &acc);
     if (!acc.overflow && big == -1) {
         nm_store_small(out, &acc);
         return;
@@ -571,4 +582,30 @@ void nm_slow_eval(const nm_slow_neuron *neuron, const uint8_t *bools, const nm_s
             return;
     }
     nm_eval_general(neuron, bools, slots, lines, out);
+}
+
+void nm_slow_eval(const nm_slow_neuron *neuron, const uint8_t *bools, const nm_slot *slots,
+                  const int64_t *lines, nm_slot *out)
+{
+    nm_small acc = {0, 0, false};
+    int big = nm_sum_small_terms(neuron, bools, slots, lines, &acc);
+    nm_eval_from(neuron, bools, slots, lines, out, acc, big);
+}
+
+void nm_slow_eval_partial(const nm_slow_neuron *neuron, int64_t integer, int64_t shift,
+                          const uint8_t *bools, const nm_slot *slots, const int64_t *lines,
+                          nm_slot *out)
+{
+    nm_small acc = {integer, shift, false};
+    int big = -1;
+    for (int32_t i = 0; i < neuron->slot_count; i++) {
+        const nm_slow_term *t = &neuron->slots[i];
+        const nm_slot *slot = &slots[t->source];
+        if (slot->buf) {
+            big = big == -1 ? i : -2;
+            continue;
+        }
+        nm_small_add(&acc, (nm_i128)t->weight.numerator * (nm_i128)slot->q, t->weight.shift + NM_Q_BITS);
+    }
+    nm_eval_from(neuron, bools, slots, lines, out, acc, big);
 }

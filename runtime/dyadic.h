@@ -93,6 +93,12 @@ typedef struct nm_slow_neuron {
 void nm_slow_eval(const nm_slow_neuron *neuron, const uint8_t *bools, const nm_slot *slots,
                   const int64_t *lines, nm_slot *out);
 
+/* The same when the caller has already summed the bias, the 0/1 inputs
+ * and the lines: INTEGER * 2^-SHIFT. */
+void nm_slow_eval_partial(const nm_slow_neuron *neuron, int64_t integer, int64_t shift,
+                          const uint8_t *bools, const nm_slot *slots, const int64_t *lines,
+                          nm_slot *out);
+
 /* Counts of the paths taken, for benchmarks and tests. */
 typedef struct nm_dyadic_stats {
     uint64_t views;      /* O(1) results sharing a buffer */

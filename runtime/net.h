@@ -103,6 +103,9 @@ typedef struct nm_net {
     nm_layout layout;
     int period;              /* network steps per machine step */
     int fires_offset;        /* steps after a boundary when `fires` is valid */
+    int fired;               /* neuron: 1 when the configuration at the last
+                              * boundary had a transition */
+    int fired_offset;        /* steps after a boundary when `fired` says so */
     int start_delay;         /* steps from the end of line input to C_0 */
     nm_net_machine machine;
     nm_net_init *init;       /* neurons that are not 0 in a loaded initial state */

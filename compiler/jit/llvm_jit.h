@@ -22,7 +22,8 @@ typedef struct nm_llvm_symbol {
 /* Creates a JIT for the host in which generated code may call SYMBOLS.  On
  * failure returns NULL and a message in *error (heap allocated).  One JIT
  * can hold many modules, which saves its setup time when compiling many
- * networks. */
+ * networks.  With NMC_JIT_OPT=0 in the environment the JIT compiles
+ * faster and produces slower code. */
 nm_llvm_jit *nm_llvm_jit_new(const nm_llvm_symbol *symbols, size_t count, char **error);
 void nm_llvm_jit_free(nm_llvm_jit *jit);
 

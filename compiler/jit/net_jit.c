@@ -41,6 +41,7 @@ typedef struct nm_plan {
      * byte index, -1 - g stands for shared sum g. */
     nm_slow_term *factored;
     int factored_count;
+    int64_t *slot_weights;   /* the slot inputs' weights in units of 2^-shift */
 } nm_plan;
 
 struct nm_net_jit {
@@ -184,6 +185,12 @@ static void nm_plan_slot(nm_plan *plan, const nm_slow_neuron *slow)
         plan->always_slow = true;
 }
 
+static __int128 nm_scaled(const nm_dyadic *weight, int shift, int extra)
+{
+    /* A multiplication: shifting a negative value left is undefined in C. */
+    return (__int128)weight->numerator * ((__int128)1 << (shift - weight->shift + extra));
+}
+
 static int nm_compare_ints(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
@@ -307,8 +314,14 @@ static bool nm_plan_network(nm_net_jit *jit, char **error)
             nm_plan_slot(&jit->plans[i], slow);
     }
     nm_collect_groups(jit);
-    for (int i = 0; i < net->neuron_count; i++)
-        nm_factor_neuron(jit, &jit->plans[i], &jit->slow[i]);
+    for (int i = 0; i < net->neuron_count; i++) {
+        nm_plan *plan = &jit->plans[i];
+        const nm_slow_neuron *slow = &jit->slow[i];
+        nm_factor_neuron(jit, plan, slow);
+        plan->slot_weights = nm_xcalloc((size_t)slow->slot_count + 1, sizeof *plan->slot_weights);
+        for (int32_t t = 0; t < slow->slot_count && !plan->always_slow; t++)
+            plan->slot_weights[t] = (int64_t)nm_scaled(&slow->slots[t].weight, plan->shift, 0);
+    }
     return true;
 }
 
@@ -319,18 +332,13 @@ typedef struct nm_codegen {
     LLVMContextRef context;
     LLVMModuleRef module;
     LLVMBuilderRef builder;
-    LLVMTypeRef i1, i8, i32, i64, i128, ptr, slot, step_type, slow_type;
-    LLVMValueRef slow_function;
+    LLVMTypeRef i1, i8, i32, i64, ptr, slot, step_type, slow_type, partial_type, decide_type;
+    LLVMValueRef slow_function, partial_function, decide_function;
     LLVMValueRef function;
     LLVMValueRef bools_old, bools_new, slots_old, slots_new, lines, context_arg;
     LLVMValueRef *group_sums;   /* i64 per shared sum, computed lazily per chunk */
 } nm_codegen;
 
-static LLVMValueRef nm_const128(nm_codegen *cg, __int128 value)
-{
-    uint64_t words[2] = {(uint64_t)value, (uint64_t)((unsigned __int128)value >> 64)};
-    return LLVMConstIntOfArbitraryPrecision(cg->i128, 2, words);
-}
 
 static LLVMValueRef nm_const64(nm_codegen *cg, int64_t value)
 {
@@ -374,12 +382,6 @@ static LLVMValueRef nm_factored_value(nm_codegen *cg, const nm_slow_term *term)
     return nm_group_sum(cg, -1 - term->source);
 }
 
-static LLVMValueRef nm_slot_field(nm_codegen *cg, LLVMValueRef base, int index, unsigned field)
-{
-    LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)index, 0);
-    LLVMValueRef slot = LLVMBuildGEP2(cg->builder, cg->slot, base, &offset, 1, "");
-    return LLVMBuildStructGEP2(cg->builder, cg->slot, slot, field, "");
-}
 
 static LLVMValueRef nm_load_line(nm_codegen *cg, int line)
 {
@@ -388,27 +390,13 @@ static LLVMValueRef nm_load_line(nm_codegen *cg, int line)
     return LLVMBuildLoad2(cg->builder, cg->i64, address, "u");
 }
 
-/* The inline sum of a neuron in units of 2^-(62 + SHIFT), with the error
- * bounds that slot inputs with buffers add. */
-typedef struct nm_sum {
-    LLVMValueRef total;     /* i128 */
-    LLVMValueRef any_big;   /* i1 */
-    LLVMValueRef error_up;  /* i128: the true sum is at most total + error_up */
-    LLVMValueRef error_down;
-    bool has_slots;
-} nm_sum;
-
-static __int128 nm_scaled(const nm_dyadic *weight, int shift, int extra)
-{
-    return (__int128)weight->numerator << (shift - weight->shift + extra);
-}
-
 /* The integer part of a sum: bias, 0/1 inputs and lines, in units of
  * 2^-SHIFT, in 64 bits (the planning bounds keep it below 2^60). */
-static LLVMValueRef nm_build_integer_part(nm_codegen *cg, const nm_slow_neuron *slow, int shift)
+static LLVMValueRef nm_build_integer_part(nm_codegen *cg, int neuron, int shift)
 {
     LLVMBuilderRef b = cg->builder;
-    const nm_plan *plan = &cg->jit->plans[slow - cg->jit->slow];
+    const nm_plan *plan = &cg->jit->plans[neuron];
+    const nm_slow_neuron *slow = &cg->jit->slow[neuron];
     LLVMValueRef total = nm_const64(cg, (int64_t)nm_scaled(&slow->bias, shift, 0));
     for (int i = 0; i < plan->factored_count; i++) {
         const nm_slow_term *term = &plan->factored[i];
@@ -424,137 +412,79 @@ static LLVMValueRef nm_build_integer_part(nm_codegen *cg, const nm_slow_neuron *
     return total;
 }
 
-static nm_sum nm_build_sum(nm_codegen *cg, const nm_slow_neuron *slow, int shift)
-{
-    LLVMBuilderRef b = cg->builder;
-    LLVMValueRef integer = nm_build_integer_part(cg, slow, shift);
-    nm_sum sum = {LLVMBuildShl(b, LLVMBuildSExt(b, integer, cg->i128, ""), nm_const128(cg, NM_Q_BITS), ""),
-                  LLVMConstInt(cg->i1, 0, 0), nm_const128(cg, 0), nm_const128(cg, 0), false};
-    for (int32_t i = 0; i < slow->slot_count; i++) {
-        const nm_slow_term *t = &slow->slots[i];
-        LLVMValueRef q = LLVMBuildLoad2(b, cg->i64, nm_slot_field(cg, cg->slots_old, t->source, 0), "q");
-        LLVMValueRef buffer = LLVMBuildLoad2(b, cg->ptr, nm_slot_field(cg, cg->slots_old, t->source, 1), "buf");
-        LLVMValueRef big = LLVMBuildIsNotNull(b, buffer, "big");
-        __int128 weight = nm_scaled(&t->weight, shift, 0);
-        LLVMValueRef wide = LLVMBuildZExt(b, q, cg->i128, "");
-        LLVMValueRef term = weight == 1 ? wide : LLVMBuildMul(b, wide, nm_const128(cg, weight), "");
-        sum.total = LLVMBuildAdd(b, sum.total, term, "");
-        sum.any_big = LLVMBuildOr(b, sum.any_big, big, "");
-        LLVMValueRef error = LLVMBuildSelect(b, big, nm_const128(cg, weight > 0 ? weight : -weight), nm_const128(cg, 0), "");
-        if (weight > 0)
-            sum.error_up = LLVMBuildAdd(b, sum.error_up, error, "");
-        else
-            sum.error_down = LLVMBuildAdd(b, sum.error_down, error, "");
-        sum.has_slots = true;
-    }
-    return sum;
-}
-
-/* A 0/1 neuron fed only by 0/1 neurons and lines: an integer sum in 64
- * bits (nm_plan_is_bool bounds it), then sigma is [sum >= 1]. */
-static LLVMValueRef nm_build_integer_test(nm_codegen *cg, const nm_slow_neuron *slow)
-{
-    LLVMBuilderRef b = cg->builder;
-    const nm_plan *plan = &cg->jit->plans[slow - cg->jit->slow];
-    LLVMValueRef total = nm_const64(cg, slow->bias.numerator);
-    for (int i = 0; i < plan->factored_count; i++) {
-        LLVMValueRef value = nm_factored_value(cg, &plan->factored[i]);
-        int64_t weight = plan->factored[i].weight.numerator;
-        LLVMValueRef term = weight == 1 ? value : LLVMBuildMul(b, value, nm_const64(cg, weight), "");
-        total = LLVMBuildAdd(b, total, term, "");
-    }
-    for (int32_t i = 0; i < slow->line_count; i++) {
-        LLVMValueRef value = nm_load_line(cg, slow->lines[i].source);
-        total = LLVMBuildAdd(b, total, LLVMBuildMul(b, value, nm_const64(cg, slow->lines[i].weight.numerator), ""), "");
-    }
-    return LLVMBuildICmp(b, LLVMIntSGE, total, nm_const64(cg, 1), "");
-}
-
+/* A 0/1 neuron.  Fed only by 0/1 neurons and lines it is [sum >= 1] on
+ * integers; with slot inputs, nm_jit_decide adds their fixed-point values
+ * and returns 0, 1, or -1 when it cannot decide, which ends the step. */
 static void nm_emit_bool_neuron(nm_codegen *cg, int neuron, LLVMBasicBlockRef fail)
 {
     LLVMBuilderRef b = cg->builder;
     const nm_slow_neuron *slow = &cg->jit->slow[neuron];
     const nm_plan *plan = &cg->jit->plans[neuron];
+    LLVMValueRef integer = nm_build_integer_part(cg, neuron, 0);
     LLVMValueRef result;
     if (slow->slot_count == 0) {
-        result = nm_build_integer_test(cg, slow);
+        result = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSGE, integer, nm_const64(cg, 1), ""), cg->i8, "");
     } else {
-        nm_sum sum = nm_build_sum(cg, slow, 0);
-        LLVMValueRef one = nm_const128(cg, (__int128)NM_Q_ONE);
-        LLVMValueRef low = LLVMBuildSub(b, sum.total, sum.error_down, "");
-        LLVMValueRef high = LLVMBuildAdd(b, sum.total, sum.error_up, "");
-        LLVMValueRef is_zero = LLVMBuildICmp(b, LLVMIntSLE, high, nm_const128(cg, 0), "");
-        result = LLVMBuildICmp(b, LLVMIntSGE, low, one, "");
-        LLVMValueRef decided = LLVMBuildOr(b, is_zero, result, "");
+        LLVMValueRef args[4] = {cg->context_arg, LLVMConstInt(cg->i32, (unsigned long long)neuron, 0),
+                                integer, cg->slots_old};
+        LLVMValueRef decided = LLVMBuildCall2(b, cg->decide_type, cg->decide_function, args, 4, "");
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->context, cg->function, "");
         LLVMValueRef phi_index = LLVMGetFirstInstruction(fail);
         LLVMValueRef code = LLVMConstInt(cg->i32, (unsigned long long)neuron + 1, 0);
         LLVMBasicBlockRef here = LLVMGetInsertBlock(b);
         LLVMAddIncoming(phi_index, &code, &here, 1);
-        LLVMBuildCondBr(b, decided, next, fail);
+        LLVMValueRef known = LLVMBuildICmp(b, LLVMIntSGE, decided, LLVMConstInt(cg->i32, 0, 0), "");
+        LLVMBuildCondBr(b, known, next, fail);
         LLVMPositionBuilderAtEnd(b, next);
+        result = LLVMBuildTrunc(b, decided, cg->i8, "");
     }
     LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)plan->index, 0);
     LLVMValueRef address = LLVMBuildGEP2(b, cg->i8, cg->bools_new, &offset, 1, "");
-    LLVMBuildStore(b, LLVMBuildZExt(b, result, cg->i8, ""), address);
+    LLVMBuildStore(b, result, address);
+}
+
+static LLVMValueRef nm_new_slot(nm_codegen *cg, int neuron)
+{
+    const nm_plan *plan = &cg->jit->plans[neuron];
+    LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)plan->index, 0);
+    return LLVMBuildGEP2(cg->builder, cg->slot, cg->slots_new, &offset, 1, "");
 }
 
 static void nm_emit_slow_call(nm_codegen *cg, int neuron)
 {
-    const nm_plan *plan = &cg->jit->plans[neuron];
-    LLVMValueRef offset = LLVMConstInt(cg->i64, (unsigned long long)plan->index, 0);
-    LLVMValueRef out = LLVMBuildGEP2(cg->builder, cg->slot, cg->slots_new, &offset, 1, "");
     LLVMValueRef args[6] = {cg->context_arg, LLVMConstInt(cg->i32, (unsigned long long)neuron, 0),
-                            cg->bools_old, cg->slots_old, cg->lines, out};
+                            cg->bools_old, cg->slots_old, cg->lines, nm_new_slot(cg, neuron)};
     LLVMBuildCall2(cg->builder, cg->slow_type, cg->slow_function, args, 6, "");
 }
 
+/* A slot neuron.  Without slot inputs the integer part is the exact sum
+ * and sigma is inline; otherwise nm_jit_slot adds the slot inputs and
+ * settles the value, exactly. */
 static void nm_emit_slot_neuron(nm_codegen *cg, int neuron)
 {
     LLVMBuilderRef b = cg->builder;
     const nm_plan *plan = &cg->jit->plans[neuron];
+    const nm_slow_neuron *slow = &cg->jit->slow[neuron];
     if (plan->always_slow) {
         nm_emit_slow_call(cg, neuron);
         return;
     }
-    nm_sum sum = nm_build_sum(cg, &cg->jit->slow[neuron], plan->shift);
-    LLVMValueRef one = nm_const128(cg, (__int128)1 << (NM_Q_BITS + plan->shift));
-    LLVMValueRef zero = nm_const128(cg, 0);
-    LLVMValueRef q_one = nm_const64(cg, (int64_t)NM_Q_ONE);
-    LLVMValueRef q_zero = nm_const64(cg, 0);
-
-    /* Without buffers in the inputs the sum is exact. */
-    LLVMValueRef at_most_zero = LLVMBuildICmp(b, LLVMIntSLE, sum.total, zero, "");
-    LLVMValueRef at_least_one = LLVMBuildICmp(b, LLVMIntSGE, sum.total, one, "");
-    LLVMValueRef mask = nm_const128(cg, ((__int128)1 << plan->shift) - 1);
-    LLVMValueRef fits = LLVMBuildICmp(b, LLVMIntEQ, LLVMBuildAnd(b, sum.total, mask, ""), zero, "");
-    LLVMValueRef exact_ok = LLVMBuildOr(b, LLVMBuildOr(b, at_most_zero, at_least_one, ""), fits, "");
-    LLVMValueRef inner = LLVMBuildTrunc(b, LLVMBuildAShr(b, sum.total, nm_const128(cg, plan->shift), ""), cg->i64, "");
-    LLVMValueRef exact_q = LLVMBuildSelect(b, at_most_zero, q_zero,
-                                           LLVMBuildSelect(b, at_least_one, q_one, inner, ""), "");
-
-    /* With buffers, only saturations are decided inline. */
-    LLVMValueRef high = LLVMBuildAdd(b, sum.total, sum.error_up, "");
-    LLVMValueRef low = LLVMBuildSub(b, sum.total, sum.error_down, "");
-    LLVMValueRef big_zero = LLVMBuildICmp(b, LLVMIntSLE, high, zero, "");
-    LLVMValueRef big_one = LLVMBuildICmp(b, LLVMIntSGE, low, one, "");
-    LLVMValueRef big_ok = LLVMBuildOr(b, big_zero, big_one, "");
-    LLVMValueRef big_q = LLVMBuildSelect(b, big_one, q_one, q_zero, "");
-
-    LLVMValueRef ok = LLVMBuildSelect(b, sum.any_big, big_ok, exact_ok, "");
-    LLVMValueRef q = LLVMBuildSelect(b, sum.any_big, big_q, exact_q, "");
-
-    LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(cg->context, cg->function, "");
-    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(cg->context, cg->function, "");
-    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->context, cg->function, "");
-    LLVMBuildCondBr(b, ok, fast, slow);
-    LLVMPositionBuilderAtEnd(b, fast);
-    LLVMBuildStore(b, q, nm_slot_field(cg, cg->slots_new, plan->index, 0));
-    LLVMBuildBr(b, next);
-    LLVMPositionBuilderAtEnd(b, slow);
-    nm_emit_slow_call(cg, neuron);
-    LLVMBuildBr(b, next);
-    LLVMPositionBuilderAtEnd(b, next);
+    LLVMValueRef integer = nm_build_integer_part(cg, neuron, plan->shift);
+    LLVMValueRef out = nm_new_slot(cg, neuron);
+    if (slow->slot_count > 0 || plan->shift > NM_Q_BITS) {
+        LLVMValueRef args[7] = {cg->context_arg, LLVMConstInt(cg->i32, (unsigned long long)neuron, 0),
+                                integer, cg->bools_old, cg->slots_old, cg->lines, out};
+        LLVMBuildCall2(b, cg->partial_type, cg->partial_function, args, 7, "");
+        return;
+    }
+    /* sigma(integer * 2^-shift) as q = clamp(integer) * 2^(62 - shift). */
+    LLVMValueRef limit = nm_const64(cg, (int64_t)1 << plan->shift);
+    LLVMValueRef low = LLVMBuildICmp(b, LLVMIntSLE, integer, nm_const64(cg, 0), "");
+    LLVMValueRef high = LLVMBuildICmp(b, LLVMIntSGE, integer, limit, "");
+    LLVMValueRef clamped = LLVMBuildSelect(b, low, nm_const64(cg, 0),
+                                           LLVMBuildSelect(b, high, limit, integer, ""), "");
+    LLVMValueRef q = LLVMBuildShl(b, clamped, nm_const64(cg, NM_Q_BITS - plan->shift), "");
+    LLVMBuildStore(b, q, LLVMBuildStructGEP2(b, cg->slot, out, 0, ""));
 }
 
 static void nm_codegen_types(nm_codegen *cg)
@@ -564,7 +494,6 @@ static void nm_codegen_types(nm_codegen *cg)
     cg->i8 = LLVMInt8TypeInContext(c);
     cg->i32 = LLVMInt32TypeInContext(c);
     cg->i64 = LLVMInt64TypeInContext(c);
-    cg->i128 = LLVMIntTypeInContext(c, 128);
     cg->ptr = LLVMPointerTypeInContext(c, 0);
     LLVMTypeRef fields[5] = {cg->i64, cg->ptr, cg->i64, cg->i64, cg->i64};
     cg->slot = LLVMStructTypeInContext(c, fields, 5, 0);
@@ -572,6 +501,10 @@ static void nm_codegen_types(nm_codegen *cg)
     cg->step_type = LLVMFunctionType(cg->i32, params, 6, 0);
     LLVMTypeRef slow_params[6] = {cg->ptr, cg->i32, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
     cg->slow_type = LLVMFunctionType(LLVMVoidTypeInContext(c), slow_params, 6, 0);
+    LLVMTypeRef partial_params[7] = {cg->ptr, cg->i32, cg->i64, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
+    cg->partial_type = LLVMFunctionType(LLVMVoidTypeInContext(c), partial_params, 7, 0);
+    LLVMTypeRef decide_params[4] = {cg->ptr, cg->i32, cg->i64, cg->ptr};
+    cg->decide_type = LLVMFunctionType(cg->i32, decide_params, 4, 0);
 }
 
 static void nm_mark_noalias(nm_codegen *cg, LLVMValueRef function)
@@ -642,6 +575,12 @@ static void nm_generate_into(nm_net_jit *jit, nm_llvm_jit *llvm, LLVMModuleRef m
     cg.slow_function = LLVMGetNamedFunction(module, "nm_jit_slow");
     if (!cg.slow_function)
         cg.slow_function = LLVMAddFunction(module, "nm_jit_slow", cg.slow_type);
+    cg.partial_function = LLVMGetNamedFunction(module, "nm_jit_slot");
+    if (!cg.partial_function)
+        cg.partial_function = LLVMAddFunction(module, "nm_jit_slot", cg.partial_type);
+    cg.decide_function = LLVMGetNamedFunction(module, "nm_jit_decide");
+    if (!cg.decide_function)
+        cg.decide_function = LLVMAddFunction(module, "nm_jit_decide", cg.decide_type);
     cg.group_sums = nm_xcalloc((size_t)jit->group_count + 1, sizeof *cg.group_sums);
 
     int chunks = nm_chunk_count(jit->net);
@@ -660,6 +599,66 @@ static LLVMModuleRef nm_generate(nm_net_jit *jit, nm_llvm_jit *llvm)
     LLVMModuleRef module = nm_llvm_jit_new_module(llvm, "nm_network");
     nm_generate_into(jit, llvm, module);
     return module;
+}
+
+/* Adds the slot inputs of NEURON to INTEGER (units of 2^-shift) in fixed
+ * point: *TOTAL in units of 2^-(62 + shift), and the bounds that inputs
+ * held in buffers (whose q is a floor) put on the true sum. */
+static bool nm_add_slots(const nm_net_jit *jit, int32_t neuron, int64_t integer,
+                         const nm_slot *slots, __int128 *total, __int128 *up, __int128 *down)
+{
+    const nm_plan *plan = &jit->plans[neuron];
+    const nm_slow_neuron *slow = &jit->slow[neuron];
+    bool big = false;
+    *total = (__int128)integer * (__int128)NM_Q_ONE;
+    *up = *down = 0;
+    for (int32_t t = 0; t < slow->slot_count; t++) {
+        const nm_slot *slot = &slots[slow->slots[t].source];
+        int64_t weight = plan->slot_weights[t];
+        *total += (__int128)weight * (__int128)slot->q;
+        if (slot->buf) {
+            big = true;
+            if (weight > 0)
+                *up += weight;
+            else
+                *down -= weight;
+        }
+    }
+    return big;
+}
+
+/* Called by generated code for a slot neuron with slot inputs. */
+static void nm_jit_slot(void *context, int32_t neuron, int64_t integer, const uint8_t *bools,
+                        const nm_slot *slots, const int64_t *lines, nm_slot *out)
+{
+    const nm_net_jit *jit = context;
+    int shift = jit->plans[neuron].shift;
+    __int128 total, up, down;
+    bool big = nm_add_slots(jit, neuron, integer, slots, &total, &up, &down);
+    __int128 one = (__int128)1 << (NM_Q_BITS + shift);
+    if (total + up <= 0) {
+        out->q = 0;
+    } else if (total - down >= one) {
+        out->q = NM_Q_ONE;
+    } else if (!big && shift <= NM_Q_BITS && (total & (((__int128)1 << shift) - 1)) == 0) {
+        out->q = (uint64_t)(total >> shift);
+    } else {
+        nm_slow_eval_partial(&jit->slow[neuron], integer, shift, bools, slots, lines, out);
+    }
+}
+
+/* Called by generated code for a 0/1 neuron with slot inputs: 0 or 1, or
+ * -1 when the value is not decided (and may not be 0/1 at all). */
+static int32_t nm_jit_decide(void *context, int32_t neuron, int64_t integer, const nm_slot *slots)
+{
+    const nm_net_jit *jit = context;
+    __int128 total, up, down;
+    nm_add_slots(jit, neuron, integer, slots, &total, &up, &down);
+    if (total + up <= 0)
+        return 0;
+    if (total - down >= (__int128)NM_Q_ONE)
+        return 1;
+    return -1;
 }
 
 /* Called by generated code: the exact value of one slot neuron. */
@@ -684,8 +683,10 @@ static void nm_free_plans(nm_net_jit *jit)
     free(jit->groups);
     free(jit->group_sizes);
     if (jit->plans)
-        for (int i = 0; i < jit->net->neuron_count; i++)
+        for (int i = 0; i < jit->net->neuron_count; i++) {
             free(jit->plans[i].factored);
+            free(jit->plans[i].slot_weights);
+        }
     if (jit->slow) {
         for (int i = 0; i < jit->net->neuron_count; i++) {
             free(jit->slow[i].slots);
@@ -710,8 +711,10 @@ void nm_net_jit_free(nm_net_jit *jit)
 
 nm_llvm_jit *nm_net_jit_llvm(char **error)
 {
-    nm_llvm_symbol symbols[1] = {{"nm_jit_slow", (void *)nm_jit_slow}};
-    return nm_llvm_jit_new(symbols, 1, error);
+    nm_llvm_symbol symbols[3] = {{"nm_jit_slow", (void *)nm_jit_slow},
+                                 {"nm_jit_slot", (void *)nm_jit_slot},
+                                 {"nm_jit_decide", (void *)nm_jit_decide}};
+    return nm_llvm_jit_new(symbols, 3, error);
 }
 
 nm_net_jit *nm_net_jit_compile(const nm_net *net, char **error)
@@ -977,9 +980,29 @@ static int nm_jit_read_binary(void *self, int neuron)
     return slot->q == 0 ? 0 : slot->q == NM_Q_ONE ? 1 : -1;
 }
 
+/* Machine steps back to back, reading only the neuron that says whether
+ * the last configuration had a transition. */
+static bool nm_jit_advance(void *self, const nm_net *net, uint64_t max, uint64_t *machine_steps,
+                           uint64_t *network_steps)
+{
+    for (uint64_t m = 0; m < max; m++) {
+        int fired = -1;
+        for (int offset = 1; offset <= net->period; offset++) {
+            nm_jit_step(self, NULL);
+            (*network_steps)++;
+            if (offset == net->fired_offset)
+                fired = nm_jit_read_binary(self, net->fired);
+        }
+        if (fired != 1)
+            return true;
+        (*machine_steps)++;
+    }
+    return false;
+}
+
 nm_net_engine nm_net_jit_engine(nm_net_jit_run *run)
 {
     nm_net_engine engine = {"jit", run, nm_jit_step, nm_jit_read, nm_jit_read_all,
-                            nm_jit_read_binary};
+                            nm_jit_read_binary, nm_jit_advance};
     return engine;
 }

@@ -473,7 +473,10 @@ static void nm_check_unknown_states(nm_checker *checker)
         const nm_state *state = &checker->states.items[i];
         if (state->rule_count > 0 || state->halting || state->declared)
             continue;
-        const char *suggestion = nm_closest_state(checker, state->name);
+        /* Past NM_MAX_ERRORS nothing is printed, so the search is skipped. */
+        const char *suggestion = checker->diag->stopped
+                                     ? NULL
+                                     : nm_closest_state(checker, state->name);
         if (suggestion)
             nm_error(checker->diag, state->loc,
                      "unknown state '%s'; did you mean '%s'? (a state needs transitions or a "

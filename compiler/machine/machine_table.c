@@ -46,10 +46,16 @@ static size_t nm_edit_distance(const char *a, const char *b)
  * all close to each other, so they get no suggestion. */
 static bool nm_is_close(const char *text, const char *name, size_t *best)
 {
-    if (strlen(text) < 3 || strlen(name) < 3)
+    size_t text_length = strlen(text), name_length = strlen(name);
+    if (text_length < 3 || name_length < 3)
+        return false;
+    size_t allowed = text_length / 3 > 1 ? text_length / 3 : 1;
+    /* Each edit changes the length by one at most. */
+    size_t difference = text_length > name_length ? text_length - name_length
+                                                  : name_length - text_length;
+    if (difference > allowed)
         return false;
     size_t distance = nm_edit_distance(text, name);
-    size_t allowed = strlen(text) / 3 > 1 ? strlen(text) / 3 : 1;
     if (distance == 0 || distance > allowed || distance >= *best)
         return false;
     *best = distance;

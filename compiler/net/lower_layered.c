@@ -253,6 +253,7 @@ static void nm_record_layered(nm_layered *layered)
     nm_net_machine *meta = &net->machine;
     net->period = 4;
     net->fires_offset = 2;
+    net->fired_offset = 3;
     net->start_delay = 4;
     for (int t = 0; t < meta->tapes; t++) {
         meta->left[t].neurons = nm_xcalloc(1, sizeof(int));
@@ -299,6 +300,16 @@ nm_net *nm_lower_layered(nm_lowering *lowering)
     for (int s = 0; s < lowering->stacks; s++)
         nm_wire_gates(&layered, s, fires);
     nm_wire_states(&layered);
+
+    /* Phase 3: whether any detector fired. */
+    int fired = nm_net_add_neuron(lowering->net, "any transition fired", NM_ROLE_DETECTOR, 3);
+    nm_affine any;
+    nm_affine_init(&any);
+    for (int i = 0; i < machine->transition_count; i++)
+        nm_affine_add(&any, layered.detectors[i], 1, 1);
+    nm_net_add_affine(lowering->net, fired, &any);
+    nm_affine_clear(&any);
+    lowering->net->fired = fired;
 
     nm_loader loader;
     nm_build_loader(lowering, &loader);

@@ -471,6 +471,7 @@ static void nm_record_realtime(nm_realtime *realtime)
     nm_net_machine *meta = &net->machine;
     net->period = 1;
     net->fires_offset = 0;
+    net->fired_offset = 1;
     net->start_delay = 6;
 
     for (int s = 0; s < lowering->stacks; s++) {
@@ -541,6 +542,16 @@ nm_net *nm_lower_realtime(nm_lowering *lowering)
         nm_wire_stack(&realtime, s);
     nm_wire_pairs(&realtime);
     nm_wire_states(&realtime);
+
+    /* One step later: whether any transition fired. */
+    int fired = nm_net_add_neuron(lowering->net, "any transition fired", NM_ROLE_DETECTOR, 0);
+    nm_affine any;
+    nm_affine_init(&any);
+    for (int u = 0; u < lowering->machine->transition_count; u++)
+        nm_affine_add_form(&any, &realtime.fires[u], 1, 1);
+    nm_net_add_affine(lowering->net, fired, &any);
+    nm_affine_clear(&any);
+    lowering->net->fired = fired;
 
     nm_loader loader;
     nm_build_loader(lowering, &loader);

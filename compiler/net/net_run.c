@@ -136,16 +136,26 @@ static void nm_feed_lines(nm_runner *runner, const uint8_t *input, size_t length
 }
 
 /* One machine step: returns false when the machine halted or the run
- * stopped.  Steps to the detectors, reads them, then finishes the period. */
+ * stopped.  Steps until the network says whether the configuration had a
+ * transition, then to the next boundary; after a halt the configuration
+ * stays as it was. */
 static bool nm_machine_step(nm_runner *runner)
 {
     const nm_net *net = runner->net;
     int64_t idle[2] = {0, 0};
-    for (int i = 0; i < net->fires_offset; i++)
-        nm_runner_step(runner, idle);
-    int firing = nm_firing_transition(runner);
-    for (int i = net->fires_offset; i < net->period; i++)
-        nm_runner_step(runner, idle);
+    int firing = -1, fired = -1;
+    for (int offset = 0; offset <= net->period; offset++) {
+        if (offset == net->fires_offset && runner->options->verify)
+            firing = nm_firing_transition(runner);
+        if (offset == net->fired_offset)
+            fired = runner->engine->read_binary(runner->engine->self, net->fired);
+        if (offset < net->period)
+            nm_runner_step(runner, idle);
+    }
+    if (!runner->options->verify)
+        firing = fired == 1 ? 0 : fired == 0 ? -1 : -2;
+    else if (firing >= 0 ? fired != 1 : fired != 0)
+        firing = -2;
     if (firing == -2) {
         runner->result->failed = true;
         nm_buf text;
@@ -186,7 +196,15 @@ void nm_net_run(const nm_net *net, const nm_stack_machine *machine, nm_net_engin
         goto done;
     if (options->trace)
         nm_trace(&runner);
+    bool quick = !options->verify && !options->trace && engine->advance;
     while (!result->failed) {
+        if (quick) {
+            halted = engine->advance(engine->self, net, options->max_steps - result->machine_steps,
+                                     &result->machine_steps, &result->network_steps);
+            if (!halted)
+                result->status = TM_STEP_LIMIT;
+            break;
+        }
         if (result->machine_steps >= options->max_steps) {
             result->status = TM_STEP_LIMIT;
             break;
@@ -257,6 +275,6 @@ static int nm_interp_engine_read_binary(void *self, int neuron)
 nm_net_engine nm_interp_engine(nm_interp *interp)
 {
     nm_net_engine engine = {"interp", interp, nm_interp_engine_step, nm_interp_engine_read,
-                            nm_interp_engine_read_all, nm_interp_engine_read_binary};
+                            nm_interp_engine_read_all, nm_interp_engine_read_binary, NULL};
     return engine;
 }

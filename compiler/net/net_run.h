@@ -21,6 +21,11 @@ typedef struct nm_net_engine {
     /* 0 or 1 when the neuron holds exactly that, -1 otherwise: the cheap
      * read for detectors at every machine step. */
     int (*read_binary)(void *self, int neuron);
+    /* Optional: runs up to MAX machine steps without looking at the
+     * configurations; returns true when the machine halted, and counts the
+     * steps taken.  NULL when the engine has no faster way than step. */
+    bool (*advance)(void *self, const nm_net *net, uint64_t max, uint64_t *machine_steps,
+                    uint64_t *network_steps);
 } nm_net_engine;
 
 typedef struct nm_net_run_options {

@@ -2,7 +2,7 @@
 # Runs one golden diagnostics case: `nmc check NAME.nm`, run from this
 # folder, must print exactly NAME.expected on stderr and nothing on stdout.
 # Its exit status must be 1 when NAME.expected reports an error and 0 when
-# it reports only warnings; anything else (a crash, a usage error) fails.
+# it reports only warnings.  Any other status, such as a crash, fails.
 #
 # Usage: run_case.sh NMC NAME
 # With NMC_UPDATE_GOLDEN=1 the case rewrites NAME.expected from the output

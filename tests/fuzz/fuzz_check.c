@@ -1,8 +1,8 @@
 /* The libFuzzer target: loads the input bytes as a .nm file with files
- * disabled and diagnostics captured, then checks two properties of every
- * machine that passes: printing it as .nm and checking the text again gives
- * the same table, and the direct simulator runs it for a few steps.  A
- * failed property aborts, which the fuzzer reports like a crash. */
+ * disabled and diagnostics captured.  Every machine that checks must then
+ * print as .nm text that checks again to the same machine, and must run for
+ * a few steps on the direct simulator.  A failed property aborts, which the
+ * fuzzer reports like a crash. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -235,9 +235,12 @@ static unsigned nm_next(unsigned *state)
     return (*state >> 8) & 0xFFFFFF;
 }
 
-/* A random machine: every state and read tuple gets a transition with
- * probability 7/8 (so some machines halt on a missing one); about one
- * target in ten is the halting state. */
+/* A random machine: each state has 2 to 5 transitions on random tuples of
+ * symbols, one tape in four of them reading the wildcard *, so the machine
+ * halts when it meets a tuple none of them covers (as multi-tape machines
+ * written by hand do); about one target in ten is the halting state.  Full
+ * tables of three tapes and five symbols would make networks of hundreds
+ * of thousands of neurons. */
 static void nm_random_machine(unsigned *state, nm_buf *text, nm_buf *input)
 {
     int states = 3 + (int)(nm_next(state) % 4);
@@ -247,21 +250,36 @@ static void nm_random_machine(unsigned *state, nm_buf *text, nm_buf *input)
     nm_buf_printf(text, "machine r { tapes %d; alphabet", tapes);
     for (int s = 0; s < symbols; s++)
         nm_buf_printf(text, " %c", names[s]);
-    nm_buf_puts(text, "; blank _; start q0; halt h;\n");
+    nm_buf_puts(text, "; blank _; start q0; halt h; states");
+    for (int q = 0; q < states; q++)
+        nm_buf_printf(text, " q%d", q);
+    nm_buf_puts(text, ";\n");
 
-    int reads = 1;
-    for (int t = 0; t < tapes; t++)
-        reads *= symbols;
     for (int q = 0; q < states; q++) {
-        for (int code = 0; code < reads; code++) {
-            if (nm_next(state) % 8 == 0)
-                continue;
-            nm_buf_printf(text, "  q%d (", q);
-            for (int t = 0, c = code; t < tapes; t++, c /= symbols)
-                nm_buf_printf(text, "%s%c", t ? ", " : "", names[c % symbols]);
-            nm_buf_puts(text, ") -> (");
+        int transitions = 2 + (int)(nm_next(state) % 4);
+        char seen[8][TM_MAX_TAPES];
+        int kept = 0;
+        for (int n = 0; n < transitions; n++) {
+            char reads[TM_MAX_TAPES];
             for (int t = 0; t < tapes; t++)
-                nm_buf_printf(text, "%s%c", t ? ", " : "", names[nm_next(state) % (unsigned)symbols]);
+                reads[t] = nm_next(state) % 4 == 0 ? '*' : names[nm_next(state) % (unsigned)symbols];
+            bool duplicate = false;
+            for (int k = 0; k < kept && !duplicate; k++)
+                duplicate = memcmp(seen[k], reads, (size_t)tapes) == 0;
+            /* Two rules with wildcards can tie; keep the first of a tie
+             * by allowing wildcards only in the first rule of a state. */
+            bool wild = memchr(reads, '*', (size_t)tapes) != NULL;
+            if (duplicate || (wild && kept > 0))
+                continue;
+            memcpy(seen[kept++], reads, (size_t)tapes);
+            nm_buf_printf(text, "  q%d (", q);
+            for (int t = 0; t < tapes; t++)
+                nm_buf_printf(text, "%s%c", t ? ", " : "", reads[t]);
+            nm_buf_puts(text, ") -> (");
+            for (int t = 0; t < tapes; t++) {
+                char write = nm_next(state) % 5 == 0 ? '*' : names[nm_next(state) % (unsigned)symbols];
+                nm_buf_printf(text, "%s%c", t ? ", " : "", write);
+            }
             nm_buf_puts(text, ") (");
             for (int t = 0; t < tapes; t++)
                 nm_buf_printf(text, "%s%c", t ? ", " : "", "LRS"[nm_next(state) % 3]);

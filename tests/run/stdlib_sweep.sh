@@ -4,13 +4,13 @@
 #
 #   stdlib_sweep.sh NMC STDLIB_DIR MACHINE
 #
-# Inputs:
-#   binary_increment       every binary string of up to 8 digits
-#   binary_add             A+B for every pair of binary strings of up to 4 digits
-#   unary_add              A+B for A and B from 0 to 8
+# Inputs, about 500 runs or fewer per machine:
+#   binary_increment       every binary string of up to 7 digits
+#   binary_add             A+B for every pair of binary strings of up to 3 digits
+#   unary_add              A+B for A and B from 0 to 7
 #   unary_multiply         A*B for A and B from 0 to 6
-#   binary_palindrome      every binary string of up to 9 digits
-#   balanced_parentheses   every string of ( and ) of up to 10 characters
+#   binary_palindrome      every binary string of up to 8 digits
+#   balanced_parentheses   every string of ( and ) of up to 8 characters
 set -u
 source "$(dirname "$0")/lib.sh"
 NMC=$1
@@ -23,11 +23,11 @@ inputs=()
 case "$machine" in
 binary_increment)
     file=arithmetic.nm
-    mapfile -t inputs < <(all_strings 01 8)
+    mapfile -t inputs < <(all_strings 01 7)
     ;;
 binary_add)
     file=arithmetic.nm
-    mapfile -t numbers < <(all_strings 01 4)
+    mapfile -t numbers < <(all_strings 01 3)
     for a in "${numbers[@]}"; do
         for b in "${numbers[@]}"; do
             inputs+=("$a+$b")
@@ -36,7 +36,7 @@ binary_add)
     ;;
 unary_add | unary_multiply)
     file=arithmetic.nm
-    operator=+ largest=8
+    operator=+ largest=7
     if [ "$machine" = unary_multiply ]; then
         operator='*' largest=6
     fi
@@ -48,11 +48,11 @@ unary_add | unary_multiply)
     ;;
 binary_palindrome)
     file=palindromes.nm
-    mapfile -t inputs < <(all_strings 01 9)
+    mapfile -t inputs < <(all_strings 01 8)
     ;;
 balanced_parentheses)
     file=parentheses.nm
-    mapfile -t inputs < <(all_strings '()' 10)
+    mapfile -t inputs < <(all_strings '()' 8)
     ;;
 *)
     echo "stdlib_sweep.sh: unknown machine '$machine'" >&2
@@ -93,6 +93,10 @@ mismatches=$(jq -r --arg machine "$machine" '
         end;
     def halts_in($state): report($state; .run.state; "final state"),
                           report("halting state"; .run.reason; "halting reason");
+    def under_head: .run.tapes[0] | .cells[.head];
+    def blank_up_to_head: .run.tapes[0] | .cells[:.head + 1] | all(. == "_");
+    def on_last_symbol: .run.tapes[0]
+                        | ([.cells | to_entries[] | select(.value != "_") | .key] | max) == .head;
     def result_tape($expected; $index):
         report($expected; tape($index); "tape \($index + 1)"),
         report($expected; from_head($index); "tape \($index + 1) from the head");
@@ -122,15 +126,24 @@ mismatches=$(jq -r --arg machine "$machine" '
         (if (.input | explode | reverse | implode) == .input then "accept" else "reject" end)
             as $verdict
         | halts_in($verdict),
-          (if $verdict == "accept" then report(""; tape(0); "tape") else empty end)
+          if $verdict == "accept" then
+              report(""; tape(0); "tape"),
+              report("_"; under_head; "symbol under the head")
+          else
+              report(true; on_last_symbol; "head on the last symbol left")
+          end
     elif $machine == "balanced_parentheses" then
         (reduce (.input | explode[]) as $c ({depth: 0, ok: true};
             .depth += (if $c == 40 then 1 else -1 end)
             | if .depth < 0 then .ok = false else . end)
          | if .ok and .depth == 0 then "accept" else "reject" end) as $verdict
         | halts_in($verdict),
-          (if $verdict == "accept"
-           then report(.input | gsub("[()]"; "x"); tape(0); "tape") else empty end)
+          if $verdict == "accept" then
+              report(.input | gsub("[()]"; "x"); tape(0); "tape"),
+              report(true; blank_up_to_head; "head on the blank cell left of the string")
+          else
+              report(true; blank_up_to_head or under_head == "("; "head on a ( or left of the string")
+          end
     else empty
     end' "$results")
 jq_status=$?

@@ -1,7 +1,7 @@
-/* Unit tests of the machine checker: symbols, states, rules and the dense
- * table it builds, wildcard priority, multi-tape tables, the input
- * declaration and its parsing, printing as .nm and checking the result
- * again, and loading programs from text and from files. */
+/* Unit tests of the machine checker.  They cover symbols, states, rules and
+ * the dense table, wildcard priority, multi-tape tables, the input
+ * declaration and its parsing, and printing as .nm then checking again.
+ * Programs are loaded from text and from the files in data/. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

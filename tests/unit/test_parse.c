@@ -474,6 +474,28 @@ static void test_long_line_excerpt(void **state)
     nm_buf_free(&text);
 }
 
+static void test_deep_nesting(void **state)
+{
+    (void)state;
+    /* Nested calls fill the parser's stack, which is reported, not fatal. */
+    nm_buf text;
+    nm_buf_init(&text);
+    nm_buf_puts(&text, "model m = ntm { x ");
+    for (int i = 0; i < 20000; i++)
+        nm_buf_puts(&text, "f(");
+    nm_buf_puts(&text, "1");
+    for (int i = 0; i < 20000; i++)
+        nm_buf_putc(&text, ')');
+    nm_buf_puts(&text, "; }\n");
+
+    parsed result;
+    parse_bytes(&result, text.data, text.length);
+    assert_int_equal(result.diag.errors, 1);
+    assert_non_null(strstr(messages(&result), "error: this declaration is nested too deeply"));
+    parsed_free(&result);
+    nm_buf_free(&text);
+}
+
 static void test_error_limit(void **state)
 {
     (void)state;
@@ -515,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_surrogate_rejected),
         cmocka_unit_test(test_keyword_as_state),
         cmocka_unit_test(test_long_line_excerpt),
+        cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_error_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -349,7 +349,8 @@ static void test_no_transition_multitape(void **state)
 {
     (void)state;
     tm_table *table = copy_and_spread();
-    /* Tape 2 holds a one under the head in SPREAD, which has no such rule. */
+    /* SPREAD starts with tape 1 on the input's second one, and it has no
+     * rule for reading a one there. */
     const uint8_t input[3] = {ONE, BLANK, ONE};
     tm_sim sim;
     assert_true(tm_sim_init(&sim, table, input, 3));
