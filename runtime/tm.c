@@ -153,6 +153,18 @@ void tm_sim_free(tm_sim *sim)
     sim->fast_table = NULL;
 }
 
+/* Whether the current configuration has a transition to take. */
+static bool tm_can_step(const tm_sim *sim)
+{
+    const tm_table *table = sim->table;
+    if (table->halting[sim->state])
+        return false;
+    uint8_t read[TM_MAX_TAPES] = {0};
+    for (int t = 0; t < table->tapes; t++)
+        read[t] = sim->tapes[t].cells[sim->tapes[t].head];
+    return table->next[(size_t)sim->state * table->reads + tm_read_code(table, read)] != TM_UNDEFINED;
+}
+
 static tm_status tm_stop_status(const tm_sim *sim)
 {
     return sim->table->halting[sim->state] ? TM_HALTED : TM_NO_TRANSITION;
@@ -232,7 +244,7 @@ static tm_status tm_run_one_tape(tm_sim *sim, uint64_t max_steps)
     }
 
     sim->state = (int32_t)(base / table->symbols);
-    if (stopped || table->halting[sim->state])
+    if (stopped || !tm_can_step(sim))
         return sim->status = tm_stop_status(sim);
     return sim->status = TM_STEP_LIMIT;
 }
@@ -250,6 +262,9 @@ tm_status tm_sim_run(tm_sim *sim, uint64_t max_steps)
         if (status != TM_RUNNING)
             return status;
     }
+    /* A machine that stops right at the limit has halted, not hit it. */
+    if (!tm_can_step(sim))
+        return sim->status = tm_stop_status(sim);
     return sim->status = TM_STEP_LIMIT;
 }
 

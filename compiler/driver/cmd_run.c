@@ -143,7 +143,7 @@ static tm_status nm_run_direct(tm_sim *sim, uint64_t max_steps)
         }
     }
     if (max_steps == 0)
-        status = sim->status == TM_HALTED ? TM_HALTED : TM_STEP_LIMIT;
+        status = tm_sim_run(sim, 0);
     if (shown)
         fprintf(stderr, "\r\033[K");
     return status;
@@ -166,7 +166,7 @@ static tm_status nm_trace_direct(const nm_machine *machine, tm_sim *sim, uint64_
         if (status != TM_RUNNING)
             return status;
         if (sim->steps >= max_steps)
-            return TM_STEP_LIMIT;
+            return tm_sim_run(sim, 0);
         status = tm_sim_step(sim);
     }
 }

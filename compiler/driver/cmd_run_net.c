@@ -105,6 +105,7 @@ int nm_run_network(const nm_run_options *options, const nm_machine *machine,
         report.neurons = net->neuron_count;
         report.weights = nm_net_weight_count(net);
         report.compile_seconds = jit ? nm_net_jit_compile_seconds(jit) : -1;
+        report.verified = options->verify;
         if (options->final_state) {
             report.final_state = nm_final_state_text(&engine, net->neuron_count);
             report.final_state_count = net->neuron_count;

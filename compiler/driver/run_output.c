@@ -7,8 +7,11 @@
 
 #include "json.h"
 
-/* Cells of one tape shown in the text report; --json prints every cell. */
+/* Cells of one tape shown in the text report. */
 enum { NM_SHOWN_CELLS = 100 };
+/* Cells of one tape in --json: a tape longer than this is printed as the
+ * window of this many cells around the head, with fields that say so. */
+#define NM_JSON_MAX_CELLS ((size_t)1 << 24)
 
 nm_run_report nm_report_from_sim(const nm_machine *machine, const tm_sim *sim, tm_status status,
                                  const char *engine)
@@ -123,7 +126,11 @@ static void nm_print_tape(const nm_machine *machine, const nm_report_tape *tape,
             nm_buf_putc(&line, ' ');
         if (i == tape->head)
             head_column = nm_display_width(line.data, line.length);
-        nm_print_symbol_text(&line, &machine->symbols[tape->cells[i]]);
+        const nm_symbol *symbol = &machine->symbols[tape->cells[i]];
+        if (narrow)
+            nm_buf_append(&line, symbol->text, symbol->length);
+        else
+            nm_print_symbol_text(&line, symbol);
     }
     if (last < tape->count)
         nm_buf_puts(&line, " ...");
@@ -185,6 +192,9 @@ static void nm_print_text(const nm_run_report *report)
                "(engine: %s)\n",
                report->layout, report->neurons, report->weights,
                (unsigned long long)report->network_steps, report->engine);
+    if (report->verified)
+        printf("verified: the decoded network equals the direct simulator after every machine "
+               "step\n");
     for (int i = 0; i < report->final_state_count; i++)
         printf("x%d = %s\n", i, report->final_state[i]);
 }
@@ -228,16 +238,29 @@ static void nm_print_json(const nm_run_report *report)
     nm_json_begin_array(&json);
     for (int t = 0; t < report->tapes; t++) {
         const nm_report_tape *tape = &report->tape[t];
+        size_t first = 0, last = tape->count;
+        if (tape->count > NM_JSON_MAX_CELLS) {
+            first = tape->head > NM_JSON_MAX_CELLS / 2 ? tape->head - NM_JSON_MAX_CELLS / 2 : 0;
+            if (first + NM_JSON_MAX_CELLS > tape->count)
+                first = tape->count - NM_JSON_MAX_CELLS;
+            last = first + NM_JSON_MAX_CELLS;
+        }
         nm_json_begin_object(&json);
         nm_json_key(&json, "cells");
         nm_json_begin_array(&json);
-        for (size_t i = 0; i < tape->count; i++) {
+        for (size_t i = first; i < last; i++) {
             const nm_symbol *symbol = &machine->symbols[tape->cells[i]];
             nm_json_string_n(&json, symbol->text, symbol->length);
         }
         nm_json_end_array(&json);
         nm_json_key(&json, "head");
-        nm_json_uint(&json, tape->head);
+        nm_json_uint(&json, tape->head - first);
+        if (first > 0 || last < tape->count) {
+            nm_json_key(&json, "cells_total");
+            nm_json_uint(&json, tape->count);
+            nm_json_key(&json, "cells_from");
+            nm_json_uint(&json, first);
+        }
         nm_json_end_object(&json);
     }
     nm_json_end_array(&json);
@@ -256,6 +279,8 @@ static void nm_print_json(const nm_run_report *report)
             nm_json_key(&json, "compile_seconds");
             nm_json_double(&json, report->compile_seconds);
         }
+        nm_json_key(&json, "verified");
+        nm_json_bool(&json, report->verified);
     }
     if (report->final_state) {
         nm_json_key(&json, "final_state");

@@ -51,6 +51,7 @@ typedef struct nm_run_report {
     int neurons;
     size_t weights;
     double compile_seconds; /* JIT compile time, or negative */
+    bool verified;          /* --verify compared every machine step */
     char **final_state;     /* exact values as text, or NULL */
     int final_state_count;
 } nm_run_report;

@@ -131,6 +131,29 @@ nm_decl *nm_import_bbchallenge(nm_arena *arena, nm_diag *diag, const nm_source *
     reader.decl = nm_ast_machine_new(arena, name, nm_bb_loc(&reader, 0, length));
     reader.decl->format = "bbchallenge";
 
+    /* Only ASCII letters, digits, '-' and '_' can appear; reporting another
+     * character first keeps multi-byte characters from being counted as
+     * several row characters. */
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (isalnum(c) || c == '-' || c == '_')
+            continue;
+        size_t width = 1;
+        while (c >= 0x80 && i + width < length && ((unsigned char)text[i + width] & 0xC0) == 0x80)
+            width++;
+        nm_error(diag, nm_bb_loc(&reader, i, width),
+                 "invalid character '%.*s' in busy beaver text; rows hold digits, L, R, "
+                 "state letters and '---', separated by '_'",
+                 (int)width, text + i);
+        return NULL;
+    }
+    if (length > 0 && text[length - 1] == '_') {
+        nm_error(diag, nm_bb_loc(&reader, length - 1, 1),
+                 "busy beaver text ends with '_'; remove it (rows are separated by '_', not "
+                 "ended by it)");
+        return NULL;
+    }
+
     size_t row_length = strcspn(text, "_");
     if (length == 0 || row_length == 0 || row_length % 3 != 0) {
         nm_error(diag, nm_bb_loc(&reader, 0, row_length),

@@ -174,6 +174,10 @@ static void nm_json_decoding(nm_json *json, const nm_net *net, const nm_stack_ma
     nm_json_end_array(json);
     nm_json_key(json, "fires_offset");
     nm_json_int(json, net->fires_offset);
+    nm_json_key(json, "fired");
+    nm_json_int(json, net->fired);
+    nm_json_key(json, "fired_offset");
+    nm_json_int(json, net->fired_offset);
     nm_json_key(json, "start_delay");
     nm_json_int(json, net->start_delay);
     nm_json_end_object(json);

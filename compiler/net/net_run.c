@@ -110,6 +110,17 @@ static bool nm_check_against_sim(nm_runner *runner, bool network_halted)
     return agree;
 }
 
+static bool nm_config_can_step(const nm_machine *machine, const nm_config *config)
+{
+    const tm_table *table = machine->table;
+    if (table->halting[config->state])
+        return false;
+    uint8_t read[TM_MAX_TAPES] = {0};
+    for (int t = 0; t < config->tapes; t++)
+        read[t] = config->tape[t].cells[config->tape[t].head];
+    return table->next[(size_t)config->state * table->reads + tm_read_code(table, read)] != TM_UNDEFINED;
+}
+
 static void nm_trace(nm_runner *runner)
 {
     nm_config config;
@@ -228,10 +239,13 @@ void nm_net_run(const nm_net *net, const nm_stack_machine *machine, nm_net_engin
 
 done:
     if (!result->failed && nm_decode_now(&runner, &result->config)) {
-        if (halted) {
-            bool halting = machine->machine->states[result->config.state].halting;
+        bool halting = machine->machine->states[result->config.state].halting;
+        if (halted)
             result->status = halting ? TM_HALTED : TM_NO_TRANSITION;
-        }
+        else if (result->status == TM_STEP_LIMIT && !nm_config_can_step(machine->machine, &result->config))
+            /* Stopped right at the limit in a configuration with no
+             * transition: that is a halt, as the direct simulator says. */
+            result->status = halting ? TM_HALTED : TM_NO_TRANSITION;
     }
     if (runner.have_sim)
         tm_sim_free(&runner.sim);
