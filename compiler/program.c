@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "import/import.h"
+#include "model/model.h"
 #include "parse.h"
 #include "util/map.h"
 
@@ -41,6 +42,7 @@ void nm_program_free(nm_program *program)
     nm_vec_free(&program->files);
     nm_vec_free(&program->paths);
     nm_vec_free(&program->machines);
+    nm_vec_free(&program->models);
     nm_vec_free(&program->decls);
     nm_arena_free(&program->arena);
     free(program);
@@ -307,8 +309,9 @@ static void nm_check_decl(nm_program *program, const nm_decl *decl, nm_map *name
             nm_vec_push(&program->machines, machine);
         }
     } else {
-        nm_error(program->diag, decl->loc,
-                 "model declarations are not supported by this version of nmc");
+        nm_model *model = nm_model_check(&program->arena, program->diag, decl);
+        if (model)
+            nm_vec_push(&program->models, model);
     }
 }
 
@@ -388,6 +391,14 @@ bool nm_program_load_foreign(nm_program *program, const char *format, const char
     nm_vec_push(&program->machines, machine);
     nm_vec_push(&program->decls, decl);
     return program->diag->errors == 0;
+}
+
+nm_model *nm_program_find_model(const nm_program *program, const char *name)
+{
+    for (size_t i = 0; i < program->models.count; i++)
+        if (strcmp(program->models.items[i]->name, name) == 0)
+            return program->models.items[i];
+    return NULL;
 }
 
 nm_machine *nm_program_find_machine(const nm_program *program, const char *name)

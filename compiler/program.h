@@ -31,6 +31,7 @@ typedef struct nm_program {
     NM_VEC(nm_file *) files;
     NM_VEC(char *) paths;          /* canonical path of each file */
     NM_VEC(nm_machine *) machines;
+    NM_VEC(struct nm_model *) models;
     NM_VEC(const nm_decl *) decls; /* every named declaration, for lookups */
     const nm_source *root;
 } nm_program;
@@ -47,6 +48,7 @@ bool nm_program_load_foreign(nm_program *program, const char *format, const char
 bool nm_program_load_text(nm_program *program, const char *name, const char *text, size_t length);
 
 nm_machine *nm_program_find_machine(const nm_program *program, const char *name);
+struct nm_model *nm_program_find_model(const nm_program *program, const char *name);
 /* Machines declared in the root file itself, in order. */
 size_t nm_program_root_machines(const nm_program *program, nm_machine **machines, size_t capacity);
 const nm_decl *nm_program_find_decl(const nm_program *program, const char *name);

@@ -98,6 +98,7 @@ static int nm_build_usage(void)
            "                   initial state vector for that input\n"
            "  --emit=dot       the network as a Graphviz graph, neurons grouped by role\n"
            "  --emit=llvm      the LLVM IR of the network's step function\n"
+           "  --emit=graph     a model's forward and backward cells (--model NAME, --batch B)\n"
            "  --opt N          for --emit=llvm: 2 (optimised, the default) or 0 (as generated)\n"
            "  --machine NAME   the machine (needed when FILE declares several)\n"
            "  --layout L       network layout: layered (default) or realtime\n"
@@ -114,9 +115,12 @@ typedef struct nm_build_options {
     const char *layout;
     const char *input;
     const char *opt;
+    const char *model;
+    const char *batch;
 } nm_build_options;
 
-static const char *const nm_emit_kinds[] = {"ast", "nm", "stack", "net", "json", "dot", "llvm"};
+static const char *const nm_emit_kinds[] = {"ast", "nm", "stack", "net", "json", "dot", "llvm",
+                                            "graph"};
 
 static int nm_parse_build_args(nm_args *args, nm_build_options *options)
 {
@@ -131,7 +135,9 @@ static int nm_parse_build_args(nm_args *args, nm_build_options *options)
             || nm_take_value(args, "-o", &options->output, &failed)
             || nm_take_value(args, "--layout", &options->layout, &failed)
             || nm_take_value(args, "--input", &options->input, &failed)
-            || nm_take_value(args, "--opt", &options->opt, &failed))
+            || nm_take_value(args, "--opt", &options->opt, &failed)
+            || nm_take_value(args, "--model", &options->model, &failed)
+            || nm_take_value(args, "--batch", &options->batch, &failed))
             continue;
         if (arg[0] == '-' && arg[1] != '\0') {
             nm_usage_error(args, "unknown option '%s'", arg);
@@ -155,7 +161,8 @@ static int nm_parse_build_args(nm_args *args, nm_build_options *options)
         known = known || strcmp(options->emit, nm_emit_kinds[i]) == 0;
     if (!known) {
         nm_usage_error(args,
-                       "unknown --emit kind '%s'; expected ast, nm, stack, net, json, dot or llvm",
+                       "unknown --emit kind '%s'; expected ast, nm, stack, net, json, dot, llvm or "
+                       "graph",
                        options->emit);
         return NM_EXIT_USAGE;
     }
@@ -262,6 +269,26 @@ int nm_command_build(nm_args *args)
         return status < 0 ? NM_EXIT_OK : status;
     if (strcmp(options.emit, "ast") == 0)
         return nm_emit_ast(&options);
+    if (strcmp(options.emit, "graph") == 0) {
+        uint64_t batch = 1;
+        if (options.batch && (!nm_parse_count(args, "--batch", options.batch, &batch) || batch < 1
+                              || batch > 4096)) {
+            nm_usage_error(args, "--batch must be a whole number from 1 to 4096");
+            return NM_EXIT_USAGE;
+        }
+        nm_diag diag;
+        nm_diag_init(&diag, stderr);
+        bool ok;
+        nm_program *program = nm_driver_load(&diag, options.file, NULL, NULL, &ok);
+        const struct nm_model *model = ok ? nm_driver_pick_model(program, options.model) : NULL;
+        nm_buf out;
+        nm_buf_init(&out);
+        ok = model && nm_emit_model_graph(model, (int)batch, &out)
+             && nm_write_output(options.output, out.data ? out.data : "", out.length);
+        nm_buf_free(&out);
+        nm_program_free(program);
+        return ok ? NM_EXIT_OK : NM_EXIT_ERROR;
+    }
     if (strcmp(options.emit, "nm") != 0) {
         nm_diag diag;
         nm_diag_init(&diag, stderr);

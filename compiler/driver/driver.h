@@ -59,6 +59,12 @@ int nm_run_network(const struct nm_run_options *options, const nm_machine *machi
 #include "net.h"
 bool nm_parse_layout(const char *text, nm_layout *layout);
 
+struct nm_model;
+const struct nm_model *nm_driver_pick_model(const nm_program *program, const char *name);
+/* Prints a model's forward and backward cells (nmc build --emit=graph). */
+bool nm_emit_model_graph(const struct nm_model *model, int batch, nm_buf *out);
+
+int nm_command_gradcheck(nm_args *args);
 int nm_command_check(nm_args *args);
 int nm_command_build(nm_args *args);
 int nm_command_run(nm_args *args);

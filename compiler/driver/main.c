@@ -20,10 +20,12 @@ static const char nm_usage_text[] =
     "\n"
     "commands:\n"
     "  check FILE                      parse and check FILE; print diagnostics only\n"
-    "  build FILE --emit=KIND [-o F]   print an intermediate form (KIND: ast, nm)\n"
+    "  build FILE --emit=KIND [-o F]   print an intermediate form (KIND: ast, nm, stack, net,\n"
+    "                                  json, dot, llvm for machines; graph for models)\n"
     "  run FILE [OPTIONS]              run a machine (nmc run --help for the options)\n"
     "  run --from FORMAT ARG [OPTIONS] run a machine in another format\n"
     "  import --from FORMAT ARG        print a machine of another format as .nm source\n"
+    "  gradcheck FILE [--model NAME]   check a model's gradients against finite differences\n"
     "\n"
     "formats: bbchallenge (ARG is the text, such as 1RB1LB_1LA1RZ), morphett (ARG is a\n"
     "file in Anthony Morphett's simulator format), yaml (ARG is a turingmachine.io file)\n"
@@ -188,8 +190,10 @@ int main(int argc, char **argv)
         return nm_command_run(&args);
     if (strcmp(argv[1], "import") == 0)
         return nm_command_import(&args);
+    if (strcmp(argv[1], "gradcheck") == 0)
+        return nm_command_gradcheck(&args);
 
-    fprintf(stderr, "nmc: error: unknown command '%s'; expected check, build, run or import\n"
+    fprintf(stderr, "nmc: error: unknown command '%s'; expected check, build, run, import or gradcheck\n"
                     "(run 'nmc --help' for usage)\n",
             argv[1]);
     return NM_EXIT_USAGE;

@@ -43,10 +43,10 @@ typedef enum nm_head_param {
     NM_HEAD_PARAMS
 } nm_head_param;
 
-typedef enum nm_init_kind { NM_STATE_CONSTANT, NM_STATE_LEARNED, NM_STATE_RANDOM } nm_init_kind;
+typedef enum nm_state_init_kind { NM_STATE_CONSTANT, NM_STATE_LEARNED, NM_STATE_RANDOM } nm_state_init_kind;
 
 typedef struct nm_state_init {
-    nm_init_kind kind;
+    nm_state_init_kind kind;
     double value;        /* the constant, or the scale of a uniform [-scale, scale] */
 } nm_state_init;
 
