@@ -401,18 +401,16 @@ int nm_graph_seed(nm_graph *graph, const nm_graph *forward, int result)
 
 int nm_graph_gradient(nm_graph *graph, int node, nm_result_kind kind, int forward_node)
 {
-    nm_node *n = &graph->nodes[node];
-    if (n->result != NM_RESULT_NONE) {
-        /* A node can be the gradient of several things (an unused state
-         * passes its seed straight through); give the result its own copy. */
-        node = nm_graph_reshape(graph, node, n->shape);
-        if (node == (int)(n - graph->nodes))
-            node = nm_graph_binary(graph, NM_OP_ADD, node, nm_graph_scalar(graph, 0.0));
-        n = &graph->nodes[node];
-    }
-    n->result = kind;
-    n->ref = forward_node;
-    return (int)(n - graph->nodes);
+    /* A node that already is a result, or a leaf whose `ref` names what it
+     * reads (a seed passed straight through), gets a copy to carry the
+     * result. */
+    const nm_node *n = &graph->nodes[node];
+    if (n->result != NM_RESULT_NONE || n->op == NM_OP_SEED || n->op == NM_OP_SAVED)
+        node = nm_graph_binary(graph, NM_OP_ADD, node, nm_graph_scalar(graph, 0.0));
+    nm_node *target = &graph->nodes[node];
+    target->result = kind;
+    target->ref = forward_node;
+    return node;
 }
 
 int nm_graph_find_leaf(const nm_graph *graph, nm_op kind, int index)
