@@ -239,7 +239,9 @@ void nm_ast_print(const nm_file *file, nm_buf *out)
             nm_print_items(out, decl->items);
             break;
         case NM_DECL_MODEL:
-            nm_buf_printf(out, "model %s = %s", decl->name, decl->kind_name);
+        case NM_DECL_TASK:
+            nm_buf_printf(out, "%s %s = %s", decl->kind == NM_DECL_MODEL ? "model" : "task",
+                          decl->name, decl->kind_name);
             nm_print_position(out, decl->loc);
             nm_buf_putc(out, '\n');
             nm_print_options(out, decl->options);

@@ -97,6 +97,7 @@ typedef enum nm_decl_kind {
     NM_DECL_IMPORT,
     NM_DECL_MACHINE,
     NM_DECL_MODEL,
+    NM_DECL_TASK,
     NM_DECL_TRAIN,
 } nm_decl_kind;
 

@@ -15,6 +15,7 @@
 
 #include "import/import.h"
 #include "model/model.h"
+#include "model/train.h"
 #include "parse.h"
 #include "util/map.h"
 
@@ -43,6 +44,8 @@ void nm_program_free(nm_program *program)
     nm_vec_free(&program->paths);
     nm_vec_free(&program->machines);
     nm_vec_free(&program->models);
+    nm_vec_free(&program->tasks);
+    nm_vec_free(&program->trains);
     nm_vec_free(&program->decls);
     nm_arena_free(&program->arena);
     free(program);
@@ -308,11 +311,34 @@ static void nm_check_decl(nm_program *program, const nm_decl *decl, nm_map *name
             machine->loc = decl->name_loc;
             nm_vec_push(&program->machines, machine);
         }
+    } else if (decl->kind == NM_DECL_TASK) {
+        nm_task *task = nm_task_check(&program->arena, program->diag, decl);
+        if (task)
+            nm_vec_push(&program->tasks, task);
     } else {
         nm_model *model = nm_model_check(&program->arena, program->diag, decl);
         if (model)
             nm_vec_push(&program->models, model);
     }
+}
+
+/* Train declarations come after every model and task is known; each
+ * names the model it trains, and a model has at most one. */
+static void nm_check_train(nm_program *program, const nm_decl *decl)
+{
+    for (size_t t = 0; t < program->trains.count; t++) {
+        if (strcmp(program->trains.items[t]->name, decl->name) == 0) {
+            nm_error(program->diag, decl->name_loc,
+                     "model '%s' already has a train declaration; declare a second model to train it "
+                     "another way",
+                     decl->name);
+            nm_note(program->diag, program->trains.items[t]->loc, "previous train declaration is here");
+            return;
+        }
+    }
+    nm_train_spec *train = nm_train_check(&program->arena, program->diag, decl, program);
+    if (train)
+        nm_vec_push(&program->trains, train);
 }
 
 static bool nm_check_all(nm_program *program)
@@ -322,13 +348,14 @@ static bool nm_check_all(nm_program *program)
     for (size_t f = 0; f < program->files.count; f++) {
         for (const nm_decl *decl = program->files.items[f]->decls; decl; decl = decl->next) {
             /* A train declaration names the model it trains, not itself. */
-            if (decl->kind == NM_DECL_TRAIN)
-                nm_error(program->diag, decl->loc,
-                         "train declarations are not supported by this version of nmc");
-            else if (decl->kind != NM_DECL_IMPORT)
+            if (decl->kind != NM_DECL_TRAIN && decl->kind != NM_DECL_IMPORT)
                 nm_check_decl(program, decl, &names);
         }
     }
+    for (size_t f = 0; f < program->files.count; f++)
+        for (const nm_decl *decl = program->files.items[f]->decls; decl; decl = decl->next)
+            if (decl->kind == NM_DECL_TRAIN)
+                nm_check_train(program, decl);
     nm_map_free(&names);
     return program->diag->errors == 0;
 }
@@ -399,6 +426,28 @@ nm_model *nm_program_find_model(const nm_program *program, const char *name)
         if (strcmp(program->models.items[i]->name, name) == 0)
             return program->models.items[i];
     return NULL;
+}
+
+nm_task *nm_program_find_task(const nm_program *program, const char *name)
+{
+    for (size_t i = 0; i < program->tasks.count; i++)
+        if (strcmp(program->tasks.items[i]->name, name) == 0)
+            return program->tasks.items[i];
+    return NULL;
+}
+
+nm_train_spec *nm_program_find_train(const nm_program *program, const char *name)
+{
+    nm_train_spec *found = NULL;
+    for (size_t i = 0; i < program->trains.count; i++) {
+        nm_train_spec *train = program->trains.items[i];
+        if (name ? strcmp(train->name, name) == 0 : train->loc.source == program->root) {
+            if (found && !name)
+                return NULL;
+            found = train;
+        }
+    }
+    return found;
 }
 
 nm_machine *nm_program_find_machine(const nm_program *program, const char *name)

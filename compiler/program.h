@@ -32,6 +32,8 @@ typedef struct nm_program {
     NM_VEC(char *) paths;          /* canonical path of each file */
     NM_VEC(nm_machine *) machines;
     NM_VEC(struct nm_model *) models;
+    NM_VEC(struct nm_task *) tasks;
+    NM_VEC(struct nm_train_spec *) trains;
     NM_VEC(const nm_decl *) decls; /* every named declaration, for lookups */
     const nm_source *root;
 } nm_program;
@@ -49,6 +51,10 @@ bool nm_program_load_text(nm_program *program, const char *name, const char *tex
 
 nm_machine *nm_program_find_machine(const nm_program *program, const char *name);
 struct nm_model *nm_program_find_model(const nm_program *program, const char *name);
+struct nm_task *nm_program_find_task(const nm_program *program, const char *name);
+/* The train declaration of model NAME, or with NAME NULL the only one in
+ * the root file (NULL when there are none or several). */
+struct nm_train_spec *nm_program_find_train(const nm_program *program, const char *name);
 /* Machines declared in the root file itself, in order. */
 size_t nm_program_root_machines(const nm_program *program, nm_machine **machines, size_t capacity);
 const nm_decl *nm_program_find_decl(const nm_program *program, const char *name);

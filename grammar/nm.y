@@ -5,6 +5,7 @@
  *             | 'machine' NAME '{' item* '}'
  *             | 'machine' NAME '=' FORMAT STRING ';'
  *             | 'model' NAME '=' KIND '{' option* '}'
+ *             | 'task' NAME '=' KIND '{' option* '}'
  *             | 'train' MODEL 'on' TASK '{' option* '}'
  *   item     := atom atom+ ';'                          (alphabet 0 1;)
  *             | atom ';'
@@ -85,7 +86,7 @@ static nm_item *nm_new_directive(struct nm_parse_context *context, nm_atom head,
                                  const nm_atom_list *args, nm_span span);
 static void nm_add_machine(struct nm_parse_context *context, nm_span keyword, const char *name,
                            nm_span name_span, nm_item_chain items, nm_span close);
-static void nm_add_model(struct nm_parse_context *context, nm_span keyword, const char *name,
+static void nm_add_model(struct nm_parse_context *context, nm_decl_kind kind_of_decl, nm_span keyword, const char *name,
                          nm_span name_span, const char *kind, nm_span kind_span,
                          nm_option_chain options, nm_span close);
 static void nm_add_train(struct nm_parse_context *context, nm_span keyword, const char *model,
@@ -111,6 +112,7 @@ static void nm_add_train(struct nm_parse_context *context, nm_span keyword, cons
 %token MACHINE "'machine'"
 %token IMPORT "'import'"
 %token MODEL "'model'"
+%token TASK "'task'"
 %token TRAIN "'train'"
 %token <text> IDENT "name"
 %token <text> INT "integer"
@@ -158,9 +160,13 @@ decl
             nm_add_decl(context, decl);
         }
     | MODEL IDENT '=' IDENT '{' options '}'
-        { nm_add_model(context, @1, $2, @2, $4, @4, $6, @7); }
+        { nm_add_model(context, NM_DECL_MODEL, @1, $2, @2, $4, @4, $6, @7); }
     | MODEL IDENT '=' IDENT '{' options error '}'
-        { nm_add_model(context, @1, $2, @2, $4, @4, $6, @8); yyerrok; }
+        { nm_add_model(context, NM_DECL_MODEL, @1, $2, @2, $4, @4, $6, @8); yyerrok; }
+    | TASK IDENT '=' IDENT '{' options '}'
+        { nm_add_model(context, NM_DECL_TASK, @1, $2, @2, $4, @4, $6, @7); }
+    | TASK IDENT '=' IDENT '{' options error '}'
+        { nm_add_model(context, NM_DECL_TASK, @1, $2, @2, $4, @4, $6, @8); yyerrok; }
     | TRAIN IDENT IDENT task '{' options '}'
         { nm_add_train(context, @1, $2, @2, $3, @3, $4, $6, @7); }
     | TRAIN IDENT IDENT task '{' options error '}'
@@ -393,7 +399,7 @@ static bool nm_closes_body(const struct nm_parse_context *context, int token,
     if (token == NM_TOKEN_EOF)
         return true;
     bool keyword = token == NM_TOKEN_MACHINE || token == NM_TOKEN_IMPORT
-                   || token == NM_TOKEN_MODEL || token == NM_TOKEN_TRAIN;
+                   || token == NM_TOKEN_MODEL || token == NM_TOKEN_TRAIN || token == NM_TOKEN_TASK;
     return keyword && nm_starts_line(context, location->begin);
 }
 
@@ -420,10 +426,11 @@ static void nm_follow_decl(struct nm_parse_context *context, int token,
                            const NM_YYLTYPE *location, const NM_YYSTYPE *value)
 {
     bool keyword = token == NM_TOKEN_MACHINE || token == NM_TOKEN_MODEL
-                   || token == NM_TOKEN_TRAIN;
+                   || token == NM_TOKEN_TRAIN || token == NM_TOKEN_TASK;
     if (keyword && !context->body_open && !context->decl_kind) {
         context->decl_kind = token == NM_TOKEN_MACHINE ? "machine"
                              : token == NM_TOKEN_MODEL ? "model"
+                             : token == NM_TOKEN_TASK  ? "task"
                                                        : "train";
         context->decl_name = NULL;
     } else if (token == NM_TOKEN_IDENT && context->decl_kind && !context->decl_name
@@ -593,7 +600,7 @@ static void nm_describe_expected(const yysymbol_kind_t *expected, int count, nm_
 static bool nm_is_keyword(yysymbol_kind_t kind)
 {
     return kind == YYSYMBOL_MACHINE || kind == YYSYMBOL_IMPORT || kind == YYSYMBOL_MODEL
-           || kind == YYSYMBOL_TRAIN;
+           || kind == YYSYMBOL_TRAIN || kind == YYSYMBOL_TASK;
 }
 
 static void nm_report_missing_semicolon(struct nm_parse_context *context, uint32_t offset)
@@ -829,11 +836,11 @@ static void nm_add_machine(struct nm_parse_context *context, nm_span keyword, co
     nm_add_decl(context, decl);
 }
 
-static void nm_add_model(struct nm_parse_context *context, nm_span keyword, const char *name,
-                         nm_span name_span, const char *kind, nm_span kind_span,
-                         nm_option_chain options, nm_span close)
+static void nm_add_model(struct nm_parse_context *context, nm_decl_kind kind_of_decl,
+                         nm_span keyword, const char *name, nm_span name_span, const char *kind,
+                         nm_span kind_span, nm_option_chain options, nm_span close)
 {
-    nm_decl *decl = nm_new_decl(context, NM_DECL_MODEL, keyword, name, name_span);
+    nm_decl *decl = nm_new_decl(context, kind_of_decl, keyword, name, name_span);
     decl->kind_name = kind;
     decl->kind_loc = nm_span_loc(context, kind_span);
     decl->options = options.head;

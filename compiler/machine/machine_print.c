@@ -66,7 +66,8 @@ void nm_print_symbol(nm_buf *out, const nm_symbol *symbol)
 static bool nm_is_keyword(const char *name)
 {
     return strcmp(name, "machine") == 0 || strcmp(name, "import") == 0
-           || strcmp(name, "model") == 0 || strcmp(name, "train") == 0;
+           || strcmp(name, "model") == 0 || strcmp(name, "train") == 0
+           || strcmp(name, "task") == 0;
 }
 
 void nm_print_state_name(nm_buf *out, const char *name)

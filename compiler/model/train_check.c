@@ -1,0 +1,342 @@
+/* Task and train declarations.
+ *
+ *   task copy = copy { width 8; length 1 .. 20; }
+ *   task repeat_copy = repeat_copy { width 8; length 1 .. 10; repeats 1 .. 10; }
+ *
+ *   train copy_ntm on copy(width 8, length 1 .. 20) {
+ *       loss bce;
+ *       optimizer rmsprop(lr 1e-4, momentum 0.9, decay 0.95, epsilon 1e-4);
+ *       clip value 10;               (also: clip norm 5;)
+ *       batch 1;
+ *       sequences 50000;
+ *       seed 1;
+ *       evaluate every 1000 on 64;   (every N training sequences, on M fresh ones)
+ *       curriculum length 1 .. 5 step 1 every 1000;
+ *       precision f32;
+ *   }
+ *
+ * The options of the call override those of the task declaration; the
+ * model takes its input and output sizes from the task.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "program.h"
+#include "train.h"
+
+static bool nm_value_number(nm_diag *diag, const nm_value *value, double *out)
+{
+    if (!value || value->kind != NM_VALUE_NUMBER) {
+        if (value)
+            nm_error(diag, value->loc, "expected a number here");
+        return false;
+    }
+    errno = 0;
+    char *end;
+    *out = strtod(value->text, &end);
+    if (*end != '\0' || errno == ERANGE || !isfinite(*out)) {
+        nm_error(diag, value->loc, "invalid number '%s'", value->text);
+        return false;
+    }
+    return true;
+}
+
+static bool nm_value_count(nm_diag *diag, const nm_value *value, double low, double high, const char *what,
+                           double *out)
+{
+    if (!nm_value_number(diag, value, out))
+        return false;
+    if (*out != floor(*out) || *out < low || *out > high) {
+        nm_error(diag, value->loc, "invalid %s '%s'; expected a whole number from %.0f to %.0f", what,
+                 value->text, low, high);
+        return false;
+    }
+    return true;
+}
+
+static bool nm_value_range(nm_diag *diag, const nm_value *value, int low, int high, const char *what,
+                           int *first, int *last)
+{
+    if (value->kind != NM_VALUE_RANGE) {
+        nm_error(diag, value->loc, "'%s' takes a range, as in 1 .. 20", what);
+        return false;
+    }
+    double a, b;
+    if (!nm_value_count(diag, value->low, low, high, what, &a) || !nm_value_count(diag, value->high, low, high, what, &b))
+        return false;
+    if (a > b) {
+        nm_error(diag, value->loc, "empty %s range %s .. %s; the first value must not exceed the second", what,
+                 value->low->text, value->high->text);
+        return false;
+    }
+    *first = (int)a;
+    *last = (int)b;
+    return true;
+}
+
+/* An option of a task: `width 8` or `length 1 .. 20`, from a declaration
+ * body or from a call argument. */
+static void nm_task_option(nm_diag *diag, nm_task_spec *task, const char *name, nm_loc loc, const nm_values *values)
+{
+    const nm_value *value = values->count == 1 ? values->items[0] : NULL;
+    if (!value) {
+        nm_error(diag, loc, "'%s' takes one value", name);
+        return;
+    }
+    double number;
+    if (strcmp(name, "width") == 0) {
+        if (nm_value_count(diag, value, 1, NM_MAX_TASK_WIDTH, "width", &number))
+            task->width = (int)number;
+    } else if (strcmp(name, "length") == 0) {
+        nm_value_range(diag, value, 1, NM_MAX_TASK_LENGTH, "length", &task->min_length, &task->max_length);
+    } else if (strcmp(name, "repeats") == 0 && task->kind == NM_TASK_REPEAT_COPY) {
+        nm_value_range(diag, value, 1, NM_MAX_TASK_LENGTH, "repeats", &task->min_repeats, &task->max_repeats);
+    } else {
+        nm_error(diag, loc, "unknown option '%s' of a %s task; expected %s", name,
+                 task->kind == NM_TASK_COPY ? "copy" : "repeat copy",
+                 task->kind == NM_TASK_REPEAT_COPY ? "width, length or repeats" : "width or length");
+    }
+}
+
+nm_task *nm_task_check(nm_arena *arena, nm_diag *diag, const nm_decl *decl)
+{
+    nm_task *task = nm_arena_calloc(arena, 1, sizeof *task);
+    task->name = decl->name;
+    task->loc = decl->name_loc;
+    if (strcmp(decl->kind_name, "copy") == 0) {
+        task->spec = (nm_task_spec){NM_TASK_COPY, 8, 1, 20, 1, 1};
+    } else if (strcmp(decl->kind_name, "repeat_copy") == 0) {
+        task->spec = (nm_task_spec){NM_TASK_REPEAT_COPY, 8, 1, 10, 1, 10};
+    } else {
+        nm_error(diag, decl->kind_loc, "unknown task kind '%s'; expected copy or repeat_copy", decl->kind_name);
+        return NULL;
+    }
+    int errors = diag->errors;
+    for (const nm_option *option = decl->options; option; option = option->next)
+        nm_task_option(diag, &task->spec, option->name, option->loc, &option->values);
+    return diag->errors == errors ? task : NULL;
+}
+
+/* Named arguments of a call, as in rmsprop(lr 1e-4, momentum 0.9): each
+ * argument is a name and one number. */
+static bool nm_named_argument(nm_diag *diag, const nm_value *call, size_t index, const char **name,
+                              const nm_value **value)
+{
+    const nm_values *argument = &call->args[index];
+    if (argument->count != 2 || argument->items[0]->kind != NM_VALUE_NAME) {
+        nm_error(diag, call->loc, "each argument of %s(...) is a name and a value, as in %s(lr 1e-4)",
+                 call->text, call->text);
+        return false;
+    }
+    *name = argument->items[0]->text;
+    *value = argument->items[1];
+    return true;
+}
+
+static void nm_check_optimizer(nm_diag *diag, const nm_option *option, nm_optimizer_spec *spec)
+{
+    const nm_value *call = option->values.count == 1 ? option->values.items[0] : NULL;
+    if (!call || (call->kind != NM_VALUE_CALL && call->kind != NM_VALUE_NAME)) {
+        nm_error(diag, option->loc, "'optimizer' takes rmsprop(...), adam(...) or sgd(...)");
+        return;
+    }
+    double clip_value = spec->clip_value, clip_norm = spec->clip_norm;
+    if (strcmp(call->text, "rmsprop") == 0) {
+        nm_optimizer_defaults(spec);
+    } else if (strcmp(call->text, "adam") == 0) {
+        nm_optimizer_defaults(spec);
+        *spec = (nm_optimizer_spec){NM_OPTIMIZER_ADAM, 1e-3, 0, 0, 0.9, 0.999, 1e-8, 0, 0};
+    } else if (strcmp(call->text, "sgd") == 0) {
+        *spec = (nm_optimizer_spec){NM_OPTIMIZER_SGD, 1e-2, 0.9, 0, 0, 0, 0, 0, 0};
+    } else {
+        nm_error(diag, call->loc, "unknown optimizer '%s'; expected rmsprop, adam or sgd", call->text);
+        return;
+    }
+    spec->clip_value = clip_value;
+    spec->clip_norm = clip_norm;
+    for (size_t a = 0; call->kind == NM_VALUE_CALL && a < call->arg_count; a++) {
+        const char *name;
+        const nm_value *value;
+        double number;
+        if (!nm_named_argument(diag, call, a, &name, &value) || !nm_value_number(diag, value, &number))
+            continue;
+        double *target = strcmp(name, "lr") == 0                                           ? &spec->lr
+                         : strcmp(name, "momentum") == 0 && spec->kind != NM_OPTIMIZER_ADAM ? &spec->momentum
+                         : strcmp(name, "decay") == 0 && spec->kind == NM_OPTIMIZER_RMSPROP ? &spec->decay
+                         : strcmp(name, "beta1") == 0 && spec->kind == NM_OPTIMIZER_ADAM    ? &spec->beta1
+                         : strcmp(name, "beta2") == 0 && spec->kind == NM_OPTIMIZER_ADAM    ? &spec->beta2
+                         : strcmp(name, "epsilon") == 0 && spec->kind != NM_OPTIMIZER_SGD   ? &spec->epsilon
+                                                                                            : NULL;
+        if (!target) {
+            nm_error(diag, call->args[a].items[0]->loc, "%s has no setting '%s'", call->text, name);
+            continue;
+        }
+        if (number < 0 || (target != &spec->momentum && target != &spec->epsilon && number == 0)
+            || ((target == &spec->decay || target == &spec->beta1 || target == &spec->beta2
+                 || target == &spec->momentum) && number >= 1)) {
+            bool fraction = target == &spec->decay || target == &spec->beta1 || target == &spec->beta2
+                            || target == &spec->momentum;
+            nm_error(diag, value->loc, "invalid %s %s for %s; expected %s", name, value->text, call->text,
+                     fraction ? "a number from 0 up to but not including 1" : "a positive number");
+            continue;
+        }
+        *target = number;
+    }
+}
+
+static void nm_check_clip(nm_diag *diag, const nm_option *option, nm_optimizer_spec *spec)
+{
+    const nm_values *values = &option->values;
+    double number;
+    if (values->count != 2 || values->items[0]->kind != NM_VALUE_NAME
+        || (strcmp(values->items[0]->text, "value") != 0 && strcmp(values->items[0]->text, "norm") != 0)) {
+        nm_error(diag, option->loc, "'clip' takes 'value LIMIT' or 'norm LIMIT', as in 'clip value 10;'");
+        return;
+    }
+    if (!nm_value_number(diag, values->items[1], &number))
+        return;
+    if (number <= 0) {
+        nm_error(diag, values->items[1]->loc, "a clipping limit must be positive");
+        return;
+    }
+    if (strcmp(values->items[0]->text, "value") == 0)
+        spec->clip_value = number;
+    else
+        spec->clip_norm = number;
+}
+
+/* evaluate every N on M; */
+static void nm_check_evaluate(nm_diag *diag, const nm_option *option, nm_train_spec *spec)
+{
+    const nm_values *values = &option->values;
+    double every, count;
+    bool shaped = values->count == 4 && values->items[0]->kind == NM_VALUE_NAME
+                  && strcmp(values->items[0]->text, "every") == 0 && values->items[2]->kind == NM_VALUE_NAME
+                  && strcmp(values->items[2]->text, "on") == 0;
+    if (!shaped) {
+        nm_error(diag, option->loc, "'evaluate' takes 'every N on M', as in 'evaluate every 1000 on 64;'");
+        return;
+    }
+    if (nm_value_count(diag, values->items[1], 1, 1e12, "evaluation interval", &every)
+        && nm_value_count(diag, values->items[3], 1, 1e6, "number of evaluation sequences", &count)) {
+        spec->eval_every = (uint64_t)every;
+        spec->eval_sequences = (int)count;
+    }
+}
+
+/* curriculum length A .. B step S every N; */
+static void nm_check_curriculum(nm_diag *diag, const nm_option *option, nm_train_spec *spec)
+{
+    const nm_values *values = &option->values;
+    bool shaped = values->count == 6 && values->items[0]->kind == NM_VALUE_NAME
+                  && strcmp(values->items[0]->text, "length") == 0 && values->items[2]->kind == NM_VALUE_NAME
+                  && strcmp(values->items[2]->text, "step") == 0 && values->items[4]->kind == NM_VALUE_NAME
+                  && strcmp(values->items[4]->text, "every") == 0;
+    if (!shaped) {
+        nm_error(diag, option->loc, "'curriculum' takes 'length A .. B step S every N', as in "
+                                    "'curriculum length 1 .. 5 step 1 every 1000;'");
+        return;
+    }
+    double step, every;
+    if (nm_value_range(diag, values->items[1], 1, NM_MAX_TASK_LENGTH, "length", &spec->curriculum_min,
+                       &spec->curriculum_max)
+        && nm_value_count(diag, values->items[3], 1, NM_MAX_TASK_LENGTH, "curriculum step", &step)
+        && nm_value_count(diag, values->items[5], 1, 1e12, "curriculum interval", &every)) {
+        spec->curriculum = true;
+        spec->curriculum_step = (int)step;
+        spec->curriculum_every = (uint64_t)every;
+    }
+}
+
+static void nm_check_train_option(nm_diag *diag, const nm_option *option, nm_train_spec *spec)
+{
+    const char *name = option->name;
+    const nm_value *value = option->values.count == 1 ? option->values.items[0] : NULL;
+    double number;
+    if (strcmp(name, "loss") == 0) {
+        if (!value || value->kind != NM_VALUE_NAME || strcmp(value->text, "bce") != 0)
+            nm_error(diag, option->loc, "'loss' takes bce (binary cross-entropy from logits)");
+    } else if (strcmp(name, "optimizer") == 0) {
+        nm_check_optimizer(diag, option, &spec->optimizer);
+    } else if (strcmp(name, "clip") == 0) {
+        nm_check_clip(diag, option, &spec->optimizer);
+    } else if (strcmp(name, "batch") == 0) {
+        if (nm_value_count(diag, value, 1, NM_MAX_BATCH, "batch size", &number))
+            spec->batch = (int)number;
+    } else if (strcmp(name, "sequences") == 0) {
+        if (nm_value_count(diag, value, 1, 1e12, "number of sequences", &number))
+            spec->sequences = (uint64_t)number;
+    } else if (strcmp(name, "seed") == 0) {
+        if (nm_value_count(diag, value, 0, 9007199254740991.0, "seed", &number))
+            spec->seed = (uint64_t)number;
+    } else if (strcmp(name, "evaluate") == 0) {
+        nm_check_evaluate(diag, option, spec);
+    } else if (strcmp(name, "curriculum") == 0) {
+        nm_check_curriculum(diag, option, spec);
+    } else if (strcmp(name, "precision") == 0) {
+        if (value && value->kind == NM_VALUE_NAME && (strcmp(value->text, "f32") == 0 || strcmp(value->text, "f64") == 0))
+            spec->dtype = strcmp(value->text, "f32") == 0 ? NM_F32 : NM_F64;
+        else
+            nm_error(diag, option->loc, "'precision' takes f32 or f64");
+    } else {
+        nm_error(diag, option->loc,
+                 "unknown option '%s' of a train declaration; expected loss, optimizer, clip, batch, "
+                 "sequences, seed, evaluate, curriculum or precision",
+                 name);
+    }
+}
+
+nm_train_spec *nm_train_check(nm_arena *arena, nm_diag *diag, const nm_decl *decl, const struct nm_program *program)
+{
+    nm_train_spec *spec = nm_arena_calloc(arena, 1, sizeof *spec);
+    spec->name = decl->name;
+    spec->loc = decl->name_loc;
+    const nm_model *model = nm_program_find_model(program, decl->name);
+    const nm_task *task = nm_program_find_task(program, decl->task->text);
+    /* A declaration that failed its own checks was reported already. */
+    const nm_decl *model_decl = nm_program_find_decl(program, decl->name);
+    const nm_decl *task_decl = nm_program_find_decl(program, decl->task->text);
+    if (!model && !(model_decl && model_decl->kind == NM_DECL_MODEL))
+        nm_error(diag, decl->name_loc, "unknown model '%s'; declare it with 'model %s = ntm { ... }'",
+                 decl->name, decl->name);
+    if (!task && !(task_decl && task_decl->kind == NM_DECL_TASK))
+        nm_error(diag, decl->task->loc, "unknown task '%s'; the tasks copy and repeat_copy come with "
+                                        "'import \"std/tasks\";'",
+                 decl->task->text);
+    if (!model || !task)
+        return NULL;
+    spec->model = model;
+    spec->task_name = task->name;
+    spec->task = task->spec;
+    nm_optimizer_defaults(&spec->optimizer);
+    spec->batch = 1;
+    spec->sequences = 50000;
+    spec->seed = 1;
+    spec->eval_every = 1000;
+    spec->eval_sequences = 64;
+    spec->dtype = NM_F32;
+
+    int errors = diag->errors;
+    for (size_t a = 0; a < decl->task->arg_count; a++) {
+        const nm_values *argument = &decl->task->args[a];
+        if (argument->count < 2 || argument->items[0]->kind != NM_VALUE_NAME) {
+            nm_error(diag, decl->task->loc, "each argument of a task is a name and a value, as in copy(width 8)");
+            continue;
+        }
+        nm_values rest = {argument->items + 1, argument->count - 1, 0};
+        nm_task_option(diag, &spec->task, argument->items[0]->text, argument->items[0]->loc, &rest);
+    }
+    for (const nm_option *option = decl->options; option; option = option->next)
+        nm_check_train_option(diag, option, spec);
+    const nm_ntm_spec *ntm = &model->spec;
+    if (model->sized && (ntm->inputs != nm_task_inputs(&spec->task) || ntm->outputs != nm_task_outputs(&spec->task)))
+        nm_error(diag, decl->name_loc,
+                 "model '%s' has %d inputs and %d outputs, but the task needs %d and %d; remove the sizes "
+                 "from the model or change them",
+                 model->name, ntm->inputs, ntm->outputs, nm_task_inputs(&spec->task),
+                 nm_task_outputs(&spec->task));
+    return diag->errors == errors ? spec : NULL;
+}
