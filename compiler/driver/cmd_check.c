@@ -20,7 +20,7 @@ static void nm_print_summary(const nm_diag *diag)
 
 /* Writes DATA to PATH through a temporary file in the same folder and a
  * rename, so that PATH never holds a partial file.  "-" is stdout. */
-static bool nm_write_output(const char *path, const char *data, size_t length)
+bool nm_write_output(const char *path, const char *data, size_t length)
 {
     if (!path || strcmp(path, "-") == 0) {
         fwrite(data, 1, length, stdout);

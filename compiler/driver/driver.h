@@ -40,6 +40,10 @@ bool nm_take_flag(nm_args *args, const char *name);
 /* Parses a whole number for option NAME; reports a usage error on failure. */
 bool nm_parse_count(const nm_args *args, const char *name, const char *text, uint64_t *value);
 
+/* Writes DATA to PATH (stdout for NULL or "-") through a temporary file and
+ * a rename, so that PATH never contains a partial file (see cmd_check.c). */
+bool nm_write_output(const char *path, const char *data, size_t length);
+
 /* The folder of the standard library: $NMC_STDLIB, the install location next
  * to the executable, or the source tree this nmc was built from. */
 const char *nm_stdlib_dir(void);
@@ -69,5 +73,8 @@ int nm_command_check(nm_args *args);
 int nm_command_build(nm_args *args);
 int nm_command_run(nm_args *args);
 int nm_command_import(nm_args *args);
+int nm_command_plot(nm_args *args);
+int nm_command_train(nm_args *args);
+int nm_command_eval(nm_args *args);
 
 #endif

@@ -26,6 +26,9 @@ static const char nm_usage_text[] =
     "  run --from FORMAT ARG [OPTIONS] run a machine in another format\n"
     "  import --from FORMAT ARG        print a machine of another format as .nm source\n"
     "  gradcheck FILE [--model NAME]   check a model's gradients against finite differences\n"
+    "  train FILE [OPTIONS]            train a model as its train declaration says\n"
+    "  eval FILE --checkpoint F        evaluate a trained checkpoint on fresh sequences\n"
+    "  plot LOG.csv ... -o OUT.svg     draw learning curves from training logs as an SVG chart\n"
     "\n"
     "formats: bbchallenge (ARG is the text, such as 1RB1LB_1LA1RZ), morphett (ARG is a\n"
     "file in Anthony Morphett's simulator format), yaml (ARG is a turingmachine.io file)\n"
@@ -192,8 +195,15 @@ int main(int argc, char **argv)
         return nm_command_import(&args);
     if (strcmp(argv[1], "gradcheck") == 0)
         return nm_command_gradcheck(&args);
+    if (strcmp(argv[1], "plot") == 0)
+        return nm_command_plot(&args);
+    if (strcmp(argv[1], "train") == 0)
+        return nm_command_train(&args);
+    if (strcmp(argv[1], "eval") == 0)
+        return nm_command_eval(&args);
 
-    fprintf(stderr, "nmc: error: unknown command '%s'; expected check, build, run, import or gradcheck\n"
+    fprintf(stderr, "nmc: error: unknown command '%s'; expected check, build, run, import, "
+                    "gradcheck, train, eval or plot\n"
                     "(run 'nmc --help' for usage)\n",
             argv[1]);
     return NM_EXIT_USAGE;

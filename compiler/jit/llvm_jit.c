@@ -42,6 +42,7 @@ static LLVMTargetMachineRef nm_host_machine(const nm_llvm_jit *jit, char **error
         return NULL;
     }
     LLVMCodeGenOptLevel level = jit->quick ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault;
+    if (getenv("EXP_CGLEVEL")) level = (LLVMCodeGenOptLevel)atoi(getenv("EXP_CGLEVEL"));
     return LLVMCreateTargetMachine(target, jit->triple, jit->cpu, jit->features, level,
                                    LLVMRelocDefault, LLVMCodeModelJITDefault);
 }
@@ -119,7 +120,7 @@ LLVMModuleRef nm_llvm_jit_new_module(nm_llvm_jit *jit, const char *name)
     return module;
 }
 
-bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error)
+bool nm_llvm_jit_run_passes(nm_llvm_jit *jit, LLVMModuleRef module, const char *passes, char **error)
 {
     char *message = NULL;
     if (LLVMVerifyModule(module, LLVMReturnStatusAction, &message)) {
@@ -131,6 +132,20 @@ bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error)
     LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
     LLVMPassBuilderOptionsSetLoopVectorization(options, 1);
     LLVMPassBuilderOptionsSetSLPVectorization(options, 1);
+    if (getenv("EXP_NOUNROLL")) LLVMPassBuilderOptionsSetLoopUnrolling(options, 0);
+    if (getenv("EXP_NOINTERLEAVE")) LLVMPassBuilderOptionsSetLoopInterleaving(options, 0);
+    if (getenv("EXP_NOSLP")) LLVMPassBuilderOptionsSetSLPVectorization(options, 0);
+    LLVMErrorRef failure = LLVMRunPasses(module, passes, jit->machine, options);
+    LLVMDisposePassBuilderOptions(options);
+    if (failure) {
+        *error = nm_take_error(failure);
+        return false;
+    }
+    return true;
+}
+
+bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error)
+{
     /* The generated code is straight-line arithmetic with few branches, so
      * these passes get about what default<O2> gets at a quarter of the
      * compile time (measured on the busy beaver networks).  NMC_JIT_OPT=0
@@ -140,13 +155,7 @@ bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error)
                                     : "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg)";
     if (getenv("NMC_JIT_PASSES"))
         passes = getenv("NMC_JIT_PASSES");
-    LLVMErrorRef failure = LLVMRunPasses(module, passes, jit->machine, options);
-    LLVMDisposePassBuilderOptions(options);
-    if (failure) {
-        *error = nm_take_error(failure);
-        return false;
-    }
-    return true;
+    return nm_llvm_jit_run_passes(jit, module, passes, error);
 }
 
 static bool nm_llvm_jit_define(nm_llvm_jit *jit, const nm_llvm_symbol *symbols, size_t count,
@@ -198,4 +207,9 @@ void *nm_llvm_jit_lookup(nm_llvm_jit *jit, const char *name, char **error)
 const char *nm_llvm_jit_cpu(const nm_llvm_jit *jit)
 {
     return jit->cpu;
+}
+
+const char *nm_llvm_jit_features(const nm_llvm_jit *jit)
+{
+    return jit->features;
 }

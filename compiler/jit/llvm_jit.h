@@ -33,12 +33,17 @@ LLVMContextRef nm_llvm_jit_context(nm_llvm_jit *jit);
 LLVMModuleRef nm_llvm_jit_new_module(nm_llvm_jit *jit, const char *name);
 /* Verifies and optimises MODULE with the default<O2> pipeline. */
 bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error);
+/* Verifies MODULE and runs the new pass manager's pipeline PASSES on it
+ * (for example "default<O2>"), with loop and SLP vectorisation enabled. */
+bool nm_llvm_jit_run_passes(nm_llvm_jit *jit, LLVMModuleRef module, const char *passes, char **error);
 /* Hands MODULE to the JIT (which takes ownership). */
 bool nm_llvm_jit_add(nm_llvm_jit *jit, LLVMModuleRef module, char **error);
 /* The address of a compiled function; compiles on first lookup. */
 void *nm_llvm_jit_lookup(nm_llvm_jit *jit, const char *name, char **error);
 
-/* The host CPU's name, as given to the target machine. */
+/* The host CPU's name and features ("+avx2,+fma,..."), as given to the
+ * target machine. */
 const char *nm_llvm_jit_cpu(const nm_llvm_jit *jit);
+const char *nm_llvm_jit_features(const nm_llvm_jit *jit);
 
 #endif

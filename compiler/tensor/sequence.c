@@ -275,12 +275,8 @@ void nm_sequence_model_free(nm_sequence_model *model)
     free(model);
 }
 
-void nm_sequence_model_randomize(nm_sequence_model *model, uint64_t seed, double scale)
+static void nm_randomize_states(nm_sequence_model *model, uint64_t *state)
 {
-    uint64_t state = seed;
-    for (int p = 0; p < model->param_count; p++)
-        for (size_t i = 0; i < model->param_sizes[p]; i++)
-            nm_store(model->engine->dtype, model->params[p], i, scale * (2 * nm_random_uniform(&state) - 1));
     const nm_graph *cell = model->ntm->cell;
     for (int s = 0; s < model->ntm->state_count; s++) {
         const nm_state_init *init = &model->ntm->states[s].init;
@@ -289,8 +285,31 @@ void nm_sequence_model_randomize(nm_sequence_model *model, uint64_t seed, double
         size_t size = nm_shape_size(cell->nodes[model->ntm->states[s].node].shape);
         for (size_t i = 0; i < size; i++)
             nm_store(model->engine->dtype, model->initial_states[s], i,
-                     init->value * (2 * nm_random_uniform(&state) - 1));
+                     init->value * (2 * nm_random_uniform(state) - 1));
     }
+}
+
+void nm_sequence_model_randomize(nm_sequence_model *model, uint64_t seed, double scale)
+{
+    uint64_t state = seed;
+    for (int p = 0; p < model->param_count; p++)
+        for (size_t i = 0; i < model->param_sizes[p]; i++)
+            nm_store(model->engine->dtype, model->params[p], i, scale * (2 * nm_random_uniform(&state) - 1));
+    nm_randomize_states(model, &state);
+}
+
+void nm_sequence_model_initialize(nm_sequence_model *model, uint64_t seed)
+{
+    uint64_t state = seed;
+    for (int p = 0; p < model->param_count; p++) {
+        nm_shape shape = nm_sequence_param_shape(model, p);
+        bool matrix = p < model->cell_params && shape.rank == 2;
+        double bound = matrix ? 1.0 / sqrt((double)shape.dims[0]) : 0.0;
+        for (size_t i = 0; i < model->param_sizes[p]; i++)
+            nm_store(model->engine->dtype, model->params[p], i,
+                     matrix ? bound * (2 * nm_random_uniform(&state) - 1) : 0.0);
+    }
+    nm_randomize_states(model, &state);
 }
 
 void nm_sequence_zero_grads(nm_sequence_model *model)
@@ -342,6 +361,46 @@ static double nm_step_loss(nm_sequence_model *model, int t, const nm_sequence_ba
     return loss;
 }
 
+/* Records the first value of TENSOR that is not finite. */
+static void nm_watch_tensor(nm_sequence_model *model, const void *tensor, size_t size, const char *name, int step,
+                            bool backward)
+{
+    nm_sequence_watch *watch = model->watch;
+    if (!watch || watch->found || !tensor)
+        return;
+    for (size_t i = 0; i < size; i++) {
+        double value = nm_load(model->engine->dtype, tensor, i);
+        if (!isfinite(value)) {
+            *watch = (nm_sequence_watch){true, backward, step, name, value};
+            return;
+        }
+    }
+}
+
+static void nm_watch_forward(nm_sequence_model *model, void *frame, int t)
+{
+    nm_cell_engine *engine = model->engine;
+    const nm_graph *cell = model->ntm->cell;
+    nm_watch_tensor(model, engine->value(engine->self, frame, model->ntm->logits),
+                    nm_shape_size(cell->nodes[model->ntm->logits].shape), "logits", t, false);
+    for (int s = 0; s < model->ntm->state_count; s++) {
+        const nm_node *state = &cell->nodes[model->ntm->states[s].node];
+        nm_watch_tensor(model, engine->value(engine->self, frame, model->next_state_node[s]),
+                        nm_shape_size(state->shape), state->name, t, false);
+    }
+}
+
+static void nm_watch_backward(nm_sequence_model *model, void *const *state_grads, int t)
+{
+    const nm_graph *cell = model->ntm->cell;
+    for (int p = 0; p < model->cell_params; p++)
+        nm_watch_tensor(model, model->grads[p], model->param_sizes[p], model->param_names[p], t, true);
+    for (int s = 0; s < model->ntm->state_count; s++) {
+        const nm_node *state = &cell->nodes[model->ntm->states[s].node];
+        nm_watch_tensor(model, state_grads[s], nm_shape_size(state->shape), state->name, t, true);
+    }
+}
+
 static double nm_run_forward(nm_sequence_model *model, const nm_sequence_batch *batch, double *const *logits)
 {
     nm_cell_engine *engine = model->engine;
@@ -365,6 +424,8 @@ static double nm_run_forward(nm_sequence_model *model, const nm_sequence_batch *
         engine->forward(engine->self, frame, inputs, state_values, (const void *const *)model->params);
         void *step_logits = engine->value(engine->self, frame, model->ntm->logits);
         loss += nm_step_loss(model, t, batch, step_logits, logits ? logits[t] : NULL);
+        if (model->watch)
+            nm_watch_forward(model, frame, t);
     }
     free(state_values);
     return loss;
@@ -404,6 +465,8 @@ static void nm_run_backward(nm_sequence_model *model, const nm_sequence_batch *b
         const unsigned char *frame = model->frames + (size_t)t * engine->frame_size;
         engine->backward(engine->self, model->scratch, frame, (const void *const *)model->seeds,
                          (const void *const *)model->params, NULL, model->state_grads[1 - next], model->grads);
+        if (model->watch)
+            nm_watch_backward(model, model->state_grads[1 - next], t);
         next = 1 - next;
     }
     nm_learned_state_grads(model, model->state_grads[next]);
@@ -418,4 +481,39 @@ double nm_sequence_run(nm_sequence_model *model, const nm_sequence_batch *batch,
     if (gradients)
         nm_run_backward(model, batch);
     return loss;
+}
+
+bool nm_sequence_locate_nonfinite(nm_sequence_model *model, const nm_sequence_batch *batch,
+                                  nm_sequence_watch *watch)
+{
+    memset(watch, 0, sizeof *watch);
+    model->watch = watch;
+    nm_sequence_zero_grads(model);
+    double loss = nm_sequence_run(model, batch, true, NULL);
+    for (int p = model->cell_params; p < model->param_count && !watch->found; p++)
+        nm_watch_tensor(model, model->grads[p], model->param_sizes[p], model->param_names[p], 0, true);
+    model->watch = NULL;
+    if (!watch->found && !isfinite(loss))
+        *watch = (nm_sequence_watch){true, false, batch->steps - 1, "loss", loss};
+    return watch->found;
+}
+
+nm_shape nm_sequence_param_shape(const nm_sequence_model *model, int p)
+{
+    const nm_graph *cell = model->ntm->cell;
+    if (p < model->cell_params) {
+        for (int i = 0; i < cell->count; i++)
+            if (cell->nodes[i].op == NM_OP_PARAM && cell->nodes[i].leaf_index == p)
+                return cell->nodes[i].shape;
+    }
+    for (int s = 0; s < model->ntm->state_count; s++) {
+        if (model->init_param[s] != p)
+            continue;
+        nm_shape shape = cell->nodes[model->ntm->states[s].node].shape;
+        for (int d = 1; d < shape.rank; d++)
+            shape.dims[d - 1] = shape.dims[d];
+        shape.rank--;
+        return shape;
+    }
+    return (nm_shape){0};
 }

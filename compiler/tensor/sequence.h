@@ -36,6 +36,15 @@ nm_cell_engine *nm_interp_cell_engine(const nm_graph *forward, const nm_graph *b
 
 /* A model ready to run sequences: the NTM, its engine, parameters,
  * gradients and frames, all allocated once. */
+/* Where a value first stopped being finite: set by a run with a watch. */
+typedef struct nm_sequence_watch {
+    bool found;
+    bool backward;        /* in backpropagation, else in the forward pass */
+    int step;             /* the time step */
+    const char *tensor;   /* the value, state or parameter gradient */
+    double value;         /* the offending value */
+} nm_sequence_watch;
+
 typedef struct nm_sequence_model {
     nm_ntm *ntm;
     nm_graph *backward;
@@ -57,6 +66,7 @@ typedef struct nm_sequence_model {
     const void **seeds;           /* per forward node */
     int *next_state_node;         /* per state: the node of its next value */
     int cell_params;              /* PARAM leaves of the cell */
+    nm_sequence_watch *watch;     /* when set, runs check every step for NaN and infinity */
 } nm_sequence_model;
 
 /* One batch of sequences: inputs and targets per step, row-major [B, I] and
@@ -77,6 +87,12 @@ void nm_sequence_model_free(nm_sequence_model *model);
  * uniform(-SCALE, SCALE), and the random initial states per their spec. */
 void nm_sequence_model_randomize(nm_sequence_model *model, uint64_t seed, double scale);
 
+/* The initialisation for training, seeded with SEED: every weight matrix
+ * [in, out] uniform in +-1/sqrt(in), as PyTorch's linear and LSTM layers
+ * do; biases and learned initial states zero; random initial states per
+ * their spec. */
+void nm_sequence_model_initialize(nm_sequence_model *model, uint64_t seed);
+
 /* Runs BATCH forward; returns the binary cross-entropy of the logits
  * against the targets over the masked steps, summed (in nats).  With
  * GRADIENTS, runs backpropagation through time and adds into the
@@ -84,6 +100,17 @@ void nm_sequence_model_randomize(nm_sequence_model *model, uint64_t seed, double
 double nm_sequence_run(nm_sequence_model *model, const nm_sequence_batch *batch, bool gradients,
                        double *const *logits);
 void nm_sequence_zero_grads(nm_sequence_model *model);
+
+/* Reruns BATCH (forward and backward) checking every value after every
+ * step, to name where a NaN or infinity first appeared.  Gradients are
+ * zeroed first and hold the rerun's afterwards.  False when every value
+ * stayed finite. */
+bool nm_sequence_locate_nonfinite(nm_sequence_model *model, const nm_sequence_batch *batch,
+                                  nm_sequence_watch *watch);
+
+/* The shape of parameter P (learned initial states without the batch
+ * dimension). */
+nm_shape nm_sequence_param_shape(const nm_sequence_model *model, int p);
 
 /* Parameter values and gradients as doubles, whatever the element type. */
 double nm_sequence_get(const nm_sequence_model *model, void *const *tensors, int tensor, size_t index);
