@@ -225,7 +225,7 @@ static int nm_run_train(const nm_train_command *command, const nm_args *args, co
         nm_print_train_json(spec, &result);
     else if (!command->quiet)
         printf("trained %llu sequences in %.1f s (%.1f sequences/s, compiled in %.3f s); %zu parameters; "
-               "final cost %.4f bits, %.3f bit errors per sequence\n",
+               "final cost %.4g bits, %.4g bit errors per sequence\n",
                (unsigned long long)result.trained, result.seconds, result.sequences_per_second,
                result.compile_seconds, result.parameters, result.eval.cost_bits, result.eval.bit_errors);
     return NM_EXIT_OK;
@@ -257,22 +257,23 @@ static int nm_run_eval(const nm_train_command *command, const nm_args *args, con
         nm_json_init(&json);
         nm_json_begin_object(&json);
         nm_json_key(&json, "model");
-    nm_json_string(&json, spec->model->name);
+        nm_json_string(&json, spec->model->name);
         nm_json_key(&json, "task");
-    nm_json_string(&json, spec->task_name);
+        nm_json_string(&json, spec->task_name);
         nm_json_key(&json, "sequences");
-    nm_json_uint(&json, (uint64_t)result.sequences);
+        nm_json_uint(&json, (uint64_t)result.sequences);
         nm_json_key(&json, "min_length");
-    nm_json_uint(&json, (uint64_t)result.min_length);
+        nm_json_uint(&json, (uint64_t)result.min_length);
         nm_json_key(&json, "max_length");
-    nm_json_uint(&json, (uint64_t)result.max_length);
-        if (result.repeats)
+        nm_json_uint(&json, (uint64_t)result.max_length);
+        if (result.repeats) {
             nm_json_key(&json, "repeats");
-    nm_json_uint(&json, (uint64_t)result.repeats);
+            nm_json_uint(&json, (uint64_t)result.repeats);
+        }
         nm_json_key(&json, "cost_bits");
-    nm_json_double(&json, result.cost_bits);
+        nm_json_double(&json, result.cost_bits);
         nm_json_key(&json, "bit_errors");
-    nm_json_double(&json, result.bit_errors);
+        nm_json_double(&json, result.bit_errors);
         nm_json_end_object(&json);
         printf("%s\n", json.data);
         nm_json_free(&json);
@@ -283,7 +284,7 @@ static int nm_run_eval(const nm_train_command *command, const nm_args *args, con
             printf(" .. %d", result.max_length);
         if (result.repeats)
             printf(", %d repeats", result.repeats);
-        printf(": cost %.4f bits, %.3f bit errors per sequence\n", result.cost_bits, result.bit_errors);
+        printf(": cost %.4g bits, %.4g bit errors per sequence\n", result.cost_bits, result.bit_errors);
     }
     return NM_EXIT_OK;
 }

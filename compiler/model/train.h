@@ -11,6 +11,7 @@
 #include "optim.h"
 #include "tasks.h"
 #include "tensor/graph.h"
+#include "tensor/sequence.h"
 
 /* Bits per vector of a task. */
 #define NM_MAX_TASK_WIDTH 1024
@@ -43,6 +44,7 @@ typedef struct nm_train_spec {
     int curriculum_min, curriculum_max, curriculum_step;
     uint64_t curriculum_every;
     nm_dtype dtype;
+    nm_weight_init init;             /* of the weights */
 } nm_train_spec;
 
 nm_task *nm_task_check(nm_arena *arena, nm_diag *diag, const nm_decl *decl);

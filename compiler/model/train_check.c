@@ -251,6 +251,49 @@ static void nm_check_curriculum(nm_diag *diag, const nm_option *option, nm_train
     }
 }
 
+/* init lecun; init xavier; init xavier(1.4); init uniform(0.1); */
+static void nm_check_init_option(nm_diag *diag, const nm_option *option, nm_weight_init *init)
+{
+    const nm_value *value = option->values.count == 1 ? option->values.items[0] : NULL;
+    const char *usage = "'init' takes lecun, xavier or uniform(BOUND), as in 'init xavier;' or 'init uniform(0.1);'; "
+                        "lecun and xavier take an optional gain, as in 'init xavier(1.4);'";
+    if (!value || (value->kind != NM_VALUE_NAME && value->kind != NM_VALUE_CALL)) {
+        nm_error(diag, option->loc, "%s", usage);
+        return;
+    }
+    nm_weight_init spec = {NM_WEIGHTS_LECUN, 1.0};
+    if (strcmp(value->text, "xavier") == 0)
+        spec.kind = NM_WEIGHTS_XAVIER;
+    else if (strcmp(value->text, "uniform") == 0)
+        spec.kind = NM_WEIGHTS_UNIFORM;
+    else if (strcmp(value->text, "lecun") != 0) {
+        nm_error(diag, value->loc, "unknown initialisation '%s'; %s", value->text, usage);
+        return;
+    }
+    bool call = value->kind == NM_VALUE_CALL;
+    if (spec.kind == NM_WEIGHTS_UNIFORM && !call) {
+        nm_error(diag, value->loc, "uniform needs its bound, as in 'init uniform(0.1);'");
+        return;
+    }
+    if (call) {
+        const nm_values *argument = value->arg_count == 1 ? &value->args[0] : NULL;
+        double number;
+        if (!argument || argument->count != 1) {
+            nm_error(diag, value->loc, "%s(...) takes one number", value->text);
+            return;
+        }
+        if (!nm_value_number(diag, argument->items[0], &number))
+            return;
+        if (number <= 0) {
+            nm_error(diag, argument->items[0]->loc, "the %s of %s must be positive",
+                     spec.kind == NM_WEIGHTS_UNIFORM ? "bound" : "gain", value->text);
+            return;
+        }
+        spec.scale = number;
+    }
+    *init = spec;
+}
+
 static void nm_check_train_option(nm_diag *diag, const nm_option *option, nm_train_spec *spec)
 {
     const char *name = option->name;
@@ -276,6 +319,8 @@ static void nm_check_train_option(nm_diag *diag, const nm_option *option, nm_tra
         nm_check_evaluate(diag, option, spec);
     } else if (strcmp(name, "curriculum") == 0) {
         nm_check_curriculum(diag, option, spec);
+    } else if (strcmp(name, "init") == 0) {
+        nm_check_init_option(diag, option, &spec->init);
     } else if (strcmp(name, "precision") == 0) {
         if (value && value->kind == NM_VALUE_NAME && (strcmp(value->text, "f32") == 0 || strcmp(value->text, "f64") == 0))
             spec->dtype = strcmp(value->text, "f32") == 0 ? NM_F32 : NM_F64;
@@ -284,7 +329,7 @@ static void nm_check_train_option(nm_diag *diag, const nm_option *option, nm_tra
     } else {
         nm_error(diag, option->loc,
                  "unknown option '%s' of a train declaration; expected loss, optimizer, clip, batch, "
-                 "sequences, seed, evaluate, curriculum or precision",
+                 "sequences, seed, evaluate, curriculum, init or precision",
                  name);
     }
 }
@@ -318,6 +363,7 @@ nm_train_spec *nm_train_check(nm_arena *arena, nm_diag *diag, const nm_decl *dec
     spec->eval_every = 1000;
     spec->eval_sequences = 64;
     spec->dtype = NM_F32;
+    spec->init = (nm_weight_init){NM_WEIGHTS_LECUN, 1.0};
 
     int errors = diag->errors;
     for (size_t a = 0; a < decl->task->arg_count; a++) {

@@ -298,13 +298,19 @@ void nm_sequence_model_randomize(nm_sequence_model *model, uint64_t seed, double
     nm_randomize_states(model, &state);
 }
 
-void nm_sequence_model_initialize(nm_sequence_model *model, uint64_t seed)
+void nm_sequence_model_initialize(nm_sequence_model *model, uint64_t seed, nm_weight_init init)
 {
     uint64_t state = seed;
     for (int p = 0; p < model->param_count; p++) {
         nm_shape shape = nm_sequence_param_shape(model, p);
         bool matrix = p < model->cell_params && shape.rank == 2;
-        double bound = matrix ? 1.0 / sqrt((double)shape.dims[0]) : 0.0;
+        double bound = 0.0;
+        if (matrix && init.kind == NM_WEIGHTS_LECUN)
+            bound = init.scale / sqrt((double)shape.dims[0]);
+        else if (matrix && init.kind == NM_WEIGHTS_XAVIER)
+            bound = init.scale * sqrt(6.0 / (double)(shape.dims[0] + shape.dims[1]));
+        else if (matrix)
+            bound = init.scale;
         for (size_t i = 0; i < model->param_sizes[p]; i++)
             nm_store(model->engine->dtype, model->params[p], i,
                      matrix ? bound * (2 * nm_random_uniform(&state) - 1) : 0.0);

@@ -87,11 +87,20 @@ void nm_sequence_model_free(nm_sequence_model *model);
  * uniform(-SCALE, SCALE), and the random initial states per their spec. */
 void nm_sequence_model_randomize(nm_sequence_model *model, uint64_t seed, double scale);
 
-/* The initialisation for training, seeded with SEED: every weight matrix
- * [in, out] uniform in +-1/sqrt(in), as PyTorch's linear and LSTM layers
- * do; biases and learned initial states zero; random initial states per
+/* How training initialises the weight matrices [in, out]: uniform in
+ * +-1/sqrt(in) (lecun, as PyTorch's linear and LSTM layers), in
+ * +-sqrt(6/(in + out)) (xavier, Glorot and Bengio 2010), or in +-scale. */
+typedef enum nm_weight_init_kind { NM_WEIGHTS_LECUN, NM_WEIGHTS_XAVIER, NM_WEIGHTS_UNIFORM } nm_weight_init_kind;
+
+typedef struct nm_weight_init {
+    nm_weight_init_kind kind;
+    double scale;        /* uniform: the bound; lecun and xavier: a gain */
+} nm_weight_init;
+
+/* The initialisation for training, seeded with SEED: weight matrices per
+ * INIT, biases and learned initial states zero, random initial states per
  * their spec. */
-void nm_sequence_model_initialize(nm_sequence_model *model, uint64_t seed);
+void nm_sequence_model_initialize(nm_sequence_model *model, uint64_t seed, nm_weight_init init);
 
 /* Runs BATCH forward; returns the binary cross-entropy of the logits
  * against the targets over the masked steps, summed (in nats).  With

@@ -52,11 +52,21 @@ static char *nm_printf(const char *format, ...)
     return text;
 }
 
+/* The shortest of %.15g and %.17g that reads back as VALUE. */
+static const char *nm_number(double value, char text[32])
+{
+    snprintf(text, 32, "%.15g", value);
+    if (strtod(text, NULL) != value)
+        snprintf(text, 32, "%.17g", value);
+    return text;
+}
+
 static char *nm_init_text(nm_state_init init)
 {
     if (init.kind == NM_STATE_LEARNED)
         return nm_xstrdup("learned");
-    return nm_printf("%s(%.17g)", init.kind == NM_STATE_CONSTANT ? "constant" : "random", init.value);
+    char number[32];
+    return nm_printf("%s(%s)", init.kind == NM_STATE_CONSTANT ? "constant" : "random", nm_number(init.value, number));
 }
 
 static char *nm_controller_text(const nm_ntm_spec *ntm)
@@ -91,20 +101,20 @@ static char *nm_task_text(const nm_train_spec *spec)
 
 static char *nm_optimizer_text(const nm_optimizer_spec *o)
 {
-    char clip[96] = "";
+    char clip[96] = "", a[32], b[32], c[32], d[32];
     if (o->clip_value > 0)
-        snprintf(clip, sizeof clip, ", clip value %.17g", o->clip_value);
+        snprintf(clip, sizeof clip, ", clip value %s", nm_number(o->clip_value, a));
     if (o->clip_norm > 0)
-        snprintf(clip + strlen(clip), sizeof clip - strlen(clip), ", clip norm %.17g", o->clip_norm);
+        snprintf(clip + strlen(clip), sizeof clip - strlen(clip), ", clip norm %s", nm_number(o->clip_norm, a));
     switch (o->kind) {
     case NM_OPTIMIZER_RMSPROP:
-        return nm_printf("rmsprop(lr %.17g, momentum %.17g, decay %.17g, epsilon %.17g)%s", o->lr, o->momentum,
-                         o->decay, o->epsilon, clip);
+        return nm_printf("rmsprop(lr %s, momentum %s, decay %s, epsilon %s)%s", nm_number(o->lr, a),
+                         nm_number(o->momentum, b), nm_number(o->decay, c), nm_number(o->epsilon, d), clip);
     case NM_OPTIMIZER_ADAM:
-        return nm_printf("adam(lr %.17g, beta1 %.17g, beta2 %.17g, epsilon %.17g)%s", o->lr, o->beta1, o->beta2,
-                         o->epsilon, clip);
+        return nm_printf("adam(lr %s, beta1 %s, beta2 %s, epsilon %s)%s", nm_number(o->lr, a), nm_number(o->beta1, b),
+                         nm_number(o->beta2, c), nm_number(o->epsilon, d), clip);
     case NM_OPTIMIZER_SGD:
-        return nm_printf("sgd(lr %.17g, momentum %.17g)%s", o->lr, o->momentum, clip);
+        return nm_printf("sgd(lr %s, momentum %s)%s", nm_number(o->lr, a), nm_number(o->momentum, b), clip);
     }
     return nm_xstrdup("unknown");
 }
@@ -126,7 +136,8 @@ static void nm_settings(const nm_train_spec *spec, nm_dtype precision, uint64_t 
     free(memory);
     free(read);
     free(weighting);
-    values[NM_SETTING_EPSILON] = nm_printf("%.17g", ntm->epsilon);
+    char number[32];
+    values[NM_SETTING_EPSILON] = nm_xstrdup(nm_number(ntm->epsilon, number));
     values[NM_SETTING_PRECISION] = nm_xstrdup(precision == NM_F32 ? "f32" : "f64");
     values[NM_SETTING_TASK] = nm_task_text(spec);
     values[NM_SETTING_OPTIMIZER] = nm_optimizer_text(&spec->optimizer);
@@ -276,7 +287,7 @@ static bool nm_verify_checksum(const char *path, const nm_safetensors *file, cha
 }
 
 static bool nm_check_settings(const char *path, const char *source, const nm_safetensors *file,
-                              char *const *values, int count, char **error)
+                              char *const *values, int count, bool resuming, char **error)
 {
     for (int i = 0; i < count; i++) {
         const char *stored = nm_safetensors_get_metadata(file, nm_setting_keys[i]);
@@ -286,8 +297,11 @@ static bool nm_check_settings(const char *path, const char *source, const nm_saf
             return false;
         }
         if (strcmp(stored, values[i]) != 0) {
-            *error = nm_error_text("%s does not match %s: its %s is '%s', but the run has '%s'", path, source,
-                                   nm_setting_keys[i], stored, values[i]);
+            *error = nm_error_text("%s does not match %s: its %s is '%s', but the %s has '%s'; %s", path, source,
+                                   nm_setting_keys[i], stored, resuming ? "run" : "model", values[i],
+                                   resuming ? "run with the checkpoint's settings, or give a new --checkpoint to "
+                                              "start another run"
+                                            : "evaluate it with the model it was trained as");
             return false;
         }
     }
@@ -407,7 +421,7 @@ bool nm_checkpoint_load(const char *path, const char *source, const nm_train_spe
         char *values[NM_SETTINGS];
         nm_settings(spec, model->engine->dtype, state ? state->seed : 0, values);
         int count = optimizer ? NM_SETTINGS : NM_FIRST_RUN_SETTING;
-        ok = nm_check_settings(path, source, file, values, count, error)
+        ok = nm_check_settings(path, source, file, values, count, optimizer != NULL, error)
              && nm_load_tensors(path, file, model, optimizer, state, error);
         nm_free_settings(values);
     }

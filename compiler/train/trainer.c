@@ -197,7 +197,7 @@ static void nm_show_progress(nm_trainer *trainer)
     double rate = nm_rate(trainer, now);
     char left[32];
     nm_format_duration(rate > 0 ? (double)(trainer->total - trainer->state.sequences) / rate : -1, left, sizeof left);
-    fprintf(stderr, "\r\033[Ksequences %" PRIu64 "/%" PRIu64 "  cost %.3f bits  %.1f sequences/s  %s left",
+    fprintf(stderr, "\r\033[Ksequences %" PRIu64 "/%" PRIu64 "  cost %.4g bits  %.1f sequences/s  %s left",
             trainer->state.sequences, trainer->total, trainer->recent_cost, rate, left);
     fflush(stderr);
     trainer->progress_shown = true;
@@ -312,7 +312,7 @@ static bool nm_evaluate_run(nm_trainer *trainer, nm_train_result *result, bool s
     if (trainer->options->report) {
         nm_clear_progress(trainer);
         fprintf(trainer->options->report,
-                "sequences %" PRIu64 "  train %.4f bits  eval %.4f bits  %.3f bit errors  lengths up to %d  "
+                "sequences %" PRIu64 "  train %.4g bits  eval %.4g bits  %.4g bit errors  lengths up to %d  "
                 "%.1f sequences/s\n",
                 trainer->state.sequences, train_cost, result->eval.cost_bits, result->eval.bit_errors, max_length,
                 trainer->interval_rate);
@@ -352,6 +352,8 @@ static void nm_report_nonfinite(nm_trainer *trainer, uint64_t first_sequence)
                 "\n", trainer->last_checkpoint, trainer->checkpoint_sequences);
     else if (!trainer->options->checkpoint)
         fprintf(stderr, "nmc: note: no checkpoint was kept; pass --checkpoint FILE to keep one at each evaluation\n");
+    else
+        fprintf(stderr, "nmc: note: no checkpoint was written: the run stopped before its first evaluation\n");
 }
 
 static bool nm_gradients_finite(const nm_sequence_model *model)
@@ -434,7 +436,7 @@ static bool nm_trainer_setup(nm_trainer *trainer, const nm_train_options *option
         trainer->last_checkpoint = options->checkpoint;
         trainer->checkpoint_sequences = trainer->state.sequences;
     } else {
-        nm_sequence_model_initialize(model, trainer->state.seed ^ NM_PARAM_SALT);
+        nm_sequence_model_initialize(model, trainer->state.seed ^ NM_PARAM_SALT, spec->init);
         trainer->state.generator = trainer->state.seed;
     }
     trainer->first = trainer->state.sequences;
