@@ -285,7 +285,11 @@ static bool nm_read_entry(nm_json_reader *reader, nm_st_tensor *tensor, int64_t 
             have_shape = true;
         } else if (strcmp(key, "data_offsets") == 0) {
             int count;
-            ok = nm_read_integers(reader, offsets, 2, &count) && count == 2;
+            ok = nm_read_integers(reader, offsets, 2, &count);
+            if (ok && count != 2) {
+                reader->error = nm_st_message("tensor '%s' has %d data_offsets, expected 2", tensor->name, count);
+                ok = false;
+            }
             have_offsets = true;
         } else {
             reader->error = nm_st_message("unknown field '%s' in tensor '%s'", key, tensor->name);
@@ -306,13 +310,28 @@ static bool nm_check_range(nm_json_reader *reader, nm_st_tensor *tensor, const i
                            const unsigned char *data, size_t data_size)
 {
     size_t expected = nm_st_dtype_size(tensor->dtype);
+    bool empty = false;
     for (int r = 0; r < tensor->rank; r++) {
         if (tensor->shape[r] > (int64_t)data_size) {
-            reader->error = nm_st_message("tensor '%s' has an impossible shape", tensor->name);
+            reader->error = nm_st_message("tensor '%s' has a dimension of %lld, more than the %zu bytes of data: "
+                                          "the file is truncated or corrupt",
+                                          tensor->name, (long long)tensor->shape[r], data_size);
+            return false;
+        }
+        empty = empty || tensor->shape[r] == 0;
+    }
+    /* Each factor is checked before it multiplies, so that a large shape
+     * cannot wrap around to a byte count that matches the range. */
+    for (int r = 0; r < tensor->rank && !empty; r++) {
+        if (expected > SIZE_MAX / (size_t)tensor->shape[r]) {
+            reader->error = nm_st_message("tensor '%s' has a shape whose byte size overflows: the file is corrupt",
+                                          tensor->name);
             return false;
         }
         expected *= (size_t)tensor->shape[r];
     }
+    if (empty)
+        expected = 0;
     if (offsets[0] > offsets[1] || (size_t)offsets[1] > data_size
         || (size_t)(offsets[1] - offsets[0]) != expected) {
         reader->error = nm_st_message("tensor '%s' has bytes %lld to %lld, but its shape needs %zu bytes "
@@ -361,6 +380,65 @@ static bool nm_read_header(nm_json_reader *reader, nm_safetensors *file, const u
     return nm_expect(reader, '}');
 }
 
+/* Rejects anything but JSON whitespace after the header's object.  The
+ * format pads the header with spaces. */
+static bool nm_check_header_end(nm_json_reader *reader)
+{
+    nm_skip_space(reader);
+    if (reader->at < reader->length) {
+        reader->error = nm_st_message("unexpected text after the JSON object at byte %zu of the header", reader->at);
+        return false;
+    }
+    return true;
+}
+
+typedef struct nm_st_range {
+    size_t begin, end;
+    int tensor;
+} nm_st_range;
+
+static int nm_compare_ranges(const void *left, const void *right)
+{
+    const nm_st_range *a = left, *b = right;
+    if (a->begin != b->begin)
+        return a->begin < b->begin ? -1 : 1;
+    return a->tensor < b->tensor ? -1 : a->tensor > b->tensor;
+}
+
+/* Rejects two tensors that share a byte of DATA.  Empty tensors share
+ * none. */
+static bool nm_check_overlaps(nm_json_reader *reader, const nm_safetensors *file, const unsigned char *data)
+{
+    nm_st_range *ranges = malloc((size_t)(file->tensor_count > 0 ? file->tensor_count : 1) * sizeof *ranges);
+    if (!ranges) {
+        reader->error = nm_st_message("out of memory for the tensor ranges");
+        return false;
+    }
+    int count = 0;
+    for (int i = 0; i < file->tensor_count; i++) {
+        const nm_st_tensor *tensor = &file->tensors[i];
+        if (tensor->bytes == 0)
+            continue;
+        size_t begin = (size_t)((const unsigned char *)tensor->data - data);
+        ranges[count++] = (nm_st_range){begin, begin + tensor->bytes, i};
+    }
+    qsort(ranges, (size_t)count, sizeof *ranges, nm_compare_ranges);
+    /* Sorted by start, disjoint ranges each start at or after the end of
+     * the one before. */
+    bool ok = true;
+    for (int k = 1; k < count && ok; k++) {
+        const nm_st_range *before = &ranges[k - 1], *range = &ranges[k];
+        if (range->begin < before->end) {
+            reader->error = nm_st_message("tensors '%s' and '%s' overlap: bytes %zu to %zu and %zu to %zu",
+                                          file->tensors[before->tensor].name, file->tensors[range->tensor].name,
+                                          before->begin, before->end, range->begin, range->end);
+            ok = false;
+        }
+    }
+    free(ranges);
+    return ok;
+}
+
 static unsigned char *nm_read_whole(const char *path, size_t *size, char **error)
 {
     FILE *stream = fopen(path, "rb");
@@ -391,6 +469,9 @@ static unsigned char *nm_read_whole(const char *path, size_t *size, char **error
         *error = nm_st_message("cannot read the checkpoint '%s'", path);
         return NULL;
     }
+    /* The loop leaves used < capacity.  A zero byte after the file stops
+     * strtoll in nm_read_integer at the end of the buffer. */
+    bytes[used] = 0;
     *size = used;
     return bytes;
 }
@@ -415,7 +496,9 @@ nm_safetensors *nm_safetensors_read(const char *path, char **error)
         return NULL;
     }
     nm_json_reader reader = {(const char *)bytes + 8, (size_t)header_length, 0, 0, NULL};
-    if (!nm_read_header(&reader, file, bytes + 8 + header_length, size - 8 - (size_t)header_length)) {
+    const unsigned char *data = bytes + 8 + header_length;
+    if (!nm_read_header(&reader, file, data, size - 8 - (size_t)header_length) || !nm_check_header_end(&reader)
+        || !nm_check_overlaps(&reader, file, data)) {
         *error = nm_st_message("'%s' is not a valid checkpoint: %s", path,
                                reader.error ? reader.error : "its header is not valid JSON");
         free(reader.error);

@@ -157,7 +157,9 @@ typedef struct nm_claim {
 static void nm_claim_entries(const nm_machine *machine, nm_claim *claims, int index)
 {
     const nm_rule *rule = &machine->rules[index];
-    int tapes = machine->tapes;
+    /* The checker keeps tapes within TM_MAX_TAPES; the bound tells the
+     * compiler so. */
+    int tapes = machine->tapes < TM_MAX_TAPES ? machine->tapes : TM_MAX_TAPES;
     size_t symbols = (size_t)machine->symbol_count;
     uint8_t reads[TM_MAX_TAPES];
     for (int t = 0; t < tapes; t++)

@@ -56,7 +56,7 @@ expect_error "resume without a file" "missing.st" \
 
 # Another model: a larger memory.
 sed 's/memory 12 x 6;/memory 16 x 6;/' "$here/tiny.nm" > "$dir/wider.nm"
-expect_error "other memory" "its model.memory is '12 x 6', but the run has '16 x 6'" \
+expect_error "other memory" "its model.memory is '12 x 6', but the model has '16 x 6'" \
     "$nmc" eval "$dir/wider.nm" --checkpoint "$dir/good.st"
 # Another run of the same model: a different seed or learning rate.
 expect_error "other seed" "its seed is '7', but the run has '8'" \
