@@ -70,10 +70,11 @@ typedef struct nm_ntm_builder {
     NM_VEC(nm_ntm_state) states;
 } nm_ntm_builder;
 
-static int nm_add_state(nm_ntm_builder *builder, const char *name, nm_shape shape, nm_state_init init)
+static int nm_add_state(nm_ntm_builder *builder, const char *name, nm_shape shape, nm_state_init init,
+                        bool distribution)
 {
     int node = nm_graph_state(builder->graph, name, shape);
-    nm_ntm_state state = {node, init};
+    nm_ntm_state state = {node, init, distribution};
     nm_vec_push(&builder->states, state);
     return node;
 }
@@ -117,9 +118,9 @@ static int nm_build_controller(nm_ntm_builder *builder, int input)
             continue;
         }
         snprintf(name, sizeof name, "controller.lstm%d.h", l);
-        int h = nm_add_state(builder, name, nm_shape2(builder->batch, spec->sizes[l]), zero);
+        int h = nm_add_state(builder, name, nm_shape2(builder->batch, spec->sizes[l]), zero, false);
         snprintf(name, sizeof name, "controller.lstm%d.c", l);
-        int c = nm_add_state(builder, name, nm_shape2(builder->batch, spec->sizes[l]), zero);
+        int c = nm_add_state(builder, name, nm_shape2(builder->batch, spec->sizes[l]), zero, false);
         int h_next, c_next;
         snprintf(name, sizeof name, "controller.lstm%d", l);
         nm_build_lstm(graph, x, h, c, name, &h_next, &c_next);
@@ -192,15 +193,16 @@ static void nm_build_cell(nm_ntm_builder *builder)
     char name[64];
 
     ntm->input = nm_graph_input(graph, "x", nm_shape2(batch, spec->inputs));
-    int memory = nm_add_state(builder, "memory", nm_shape3(batch, spec->rows, spec->width), spec->memory_init);
+    int memory = nm_add_state(builder, "memory", nm_shape3(batch, spec->rows, spec->width), spec->memory_init,
+                              false);
     for (int r = 0; r < spec->read_heads; r++) {
         snprintf(name, sizeof name, "read%d.vector", r);
-        reads[r] = nm_add_state(builder, name, nm_shape2(batch, spec->width), spec->read_init);
+        reads[r] = nm_add_state(builder, name, nm_shape2(batch, spec->width), spec->read_init, false);
     }
     for (int h = 0; h < heads; h++) {
         snprintf(name, sizeof name, "%s%d.weighting", h < spec->read_heads ? "read" : "write",
                  h < spec->read_heads ? h : h - spec->read_heads);
-        weightings[h] = nm_add_state(builder, name, nm_shape2(batch, spec->rows), spec->weighting_init);
+        weightings[h] = nm_add_state(builder, name, nm_shape2(batch, spec->rows), spec->weighting_init, true);
     }
 
     int parts[1 + NM_NTM_MAX_HEADS];

@@ -75,6 +75,9 @@ void nm_ntm_defaults(nm_ntm_spec *spec);
 typedef struct nm_ntm_state {
     int node;               /* the STATE leaf */
     nm_state_init init;
+    /* A weighting: learned and random initial values pass through a
+     * softmax over the rows, so that they start as distributions. */
+    bool distribution;
 } nm_ntm_state;
 
 typedef struct nm_ntm {

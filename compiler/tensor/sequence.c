@@ -275,6 +275,41 @@ void nm_sequence_model_free(nm_sequence_model *model)
     free(model);
 }
 
+/* VALUES <- softmax(VALUES), in place, over COUNT entries. */
+static void nm_softmax(double *values, size_t count)
+{
+    double top = -INFINITY, sum = 0;
+    for (size_t i = 0; i < count; i++)
+        top = values[i] > top ? values[i] : top;
+    for (size_t i = 0; i < count; i++) {
+        values[i] = exp(values[i] - top);
+        sum += values[i];
+    }
+    for (size_t i = 0; i < count; i++)
+        values[i] /= sum;
+}
+
+/* Sets the first sequence's initial value of state S from VALUES (through
+ * a softmax for a weighting) and repeats it over the batch. */
+static void nm_set_initial_state(nm_sequence_model *model, int s, double *values, size_t per_sequence)
+{
+    if (model->ntm->states[s].distribution)
+        nm_softmax(values, per_sequence);
+    for (size_t i = 0; i < per_sequence; i++)
+        nm_store(model->engine->dtype, model->initial_states[s], i, values[i]);
+    nm_sequence_repeat_state(model, s);
+}
+
+void nm_sequence_repeat_state(nm_sequence_model *model, int s)
+{
+    const nm_node *node = &model->ntm->cell->nodes[model->ntm->states[s].node];
+    size_t size = nm_shape_size(node->shape), per_sequence = size / (size_t)node->shape.dims[0];
+    for (size_t i = per_sequence; i < size; i++)
+        memcpy((unsigned char *)model->initial_states[s] + i * model->element,
+               (unsigned char *)model->initial_states[s] + (i % per_sequence) * model->element, model->element);
+}
+
+/* Random initial states are drawn once, the same for every sequence. */
 static void nm_randomize_states(nm_sequence_model *model, uint64_t *state)
 {
     const nm_graph *cell = model->ntm->cell;
@@ -282,10 +317,13 @@ static void nm_randomize_states(nm_sequence_model *model, uint64_t *state)
         const nm_state_init *init = &model->ntm->states[s].init;
         if (init->kind != NM_STATE_RANDOM)
             continue;
-        size_t size = nm_shape_size(cell->nodes[model->ntm->states[s].node].shape);
-        for (size_t i = 0; i < size; i++)
-            nm_store(model->engine->dtype, model->initial_states[s], i,
-                     init->value * (2 * nm_random_uniform(state) - 1));
+        const nm_node *node = &cell->nodes[model->ntm->states[s].node];
+        size_t size = nm_shape_size(node->shape), per_sequence = size / (size_t)node->shape.dims[0];
+        double *values = nm_xcalloc(per_sequence, sizeof *values);
+        for (size_t i = 0; i < per_sequence; i++)
+            values[i] = init->value * (2 * nm_random_uniform(state) - 1);
+        nm_set_initial_state(model, s, values, per_sequence);
+        free(values);
     }
 }
 
@@ -327,16 +365,16 @@ void nm_sequence_zero_grads(nm_sequence_model *model)
 /* Learned initial states: the parameter, repeated for every sequence. */
 static void nm_load_learned_states(nm_sequence_model *model)
 {
-    const nm_graph *cell = model->ntm->cell;
     for (int s = 0; s < model->ntm->state_count; s++) {
         int p = model->init_param[s];
         if (p < 0)
             continue;
-        size_t size = nm_shape_size(cell->nodes[model->ntm->states[s].node].shape);
         size_t per_sequence = model->param_sizes[p];
-        for (size_t i = 0; i < size; i++)
-            nm_store(model->engine->dtype, model->initial_states[s], i,
-                     nm_load(model->engine->dtype, model->params[p], i % per_sequence));
+        double *values = nm_xcalloc(per_sequence, sizeof *values);
+        for (size_t i = 0; i < per_sequence; i++)
+            values[i] = nm_load(model->engine->dtype, model->params[p], i);
+        nm_set_initial_state(model, s, values, per_sequence);
+        free(values);
     }
 }
 
@@ -437,7 +475,9 @@ static double nm_run_forward(nm_sequence_model *model, const nm_sequence_batch *
     return loss;
 }
 
-/* Adds the gradient of the first step's states to learned initial states. */
+/* Adds the gradient of the first step's states to learned initial states,
+ * summed over the batch; a weighting's goes back through its softmax:
+ * dp = w * (g - sum(w g)). */
 static void nm_learned_state_grads(nm_sequence_model *model, void *const *state_grads)
 {
     const nm_graph *cell = model->ntm->cell;
@@ -447,12 +487,20 @@ static void nm_learned_state_grads(nm_sequence_model *model, void *const *state_
             continue;
         size_t size = nm_shape_size(cell->nodes[model->ntm->states[s].node].shape);
         size_t per_sequence = model->param_sizes[p];
-        for (size_t i = 0; i < size; i++) {
-            size_t k = i % per_sequence;
-            double total = nm_load(model->engine->dtype, model->grads[p], k)
-                           + nm_load(model->engine->dtype, state_grads[s], i);
-            nm_store(model->engine->dtype, model->grads[p], k, total);
+        double *sums = nm_xcalloc(per_sequence, sizeof *sums);
+        for (size_t i = 0; i < size; i++)
+            sums[i % per_sequence] += nm_load(model->engine->dtype, state_grads[s], i);
+        if (model->ntm->states[s].distribution) {
+            double dot = 0;
+            for (size_t k = 0; k < per_sequence; k++)
+                dot += nm_load(model->engine->dtype, model->initial_states[s], k) * sums[k];
+            for (size_t k = 0; k < per_sequence; k++)
+                sums[k] = nm_load(model->engine->dtype, model->initial_states[s], k) * (sums[k] - dot);
         }
+        for (size_t k = 0; k < per_sequence; k++)
+            nm_store(model->engine->dtype, model->grads[p], k,
+                     nm_load(model->engine->dtype, model->grads[p], k) + sums[k]);
+        free(sums);
     }
 }
 

@@ -117,6 +117,10 @@ void nm_sequence_zero_grads(nm_sequence_model *model);
 bool nm_sequence_locate_nonfinite(nm_sequence_model *model, const nm_sequence_batch *batch,
                                   nm_sequence_watch *watch);
 
+/* Copies the first sequence's initial value of state S to every sequence
+ * of the batch. */
+void nm_sequence_repeat_state(nm_sequence_model *model, int s);
+
 /* The shape of parameter P (learned initial states without the batch
  * dimension). */
 nm_shape nm_sequence_param_shape(const nm_sequence_model *model, int p);

@@ -174,6 +174,16 @@ static uint64_t nm_checksum(const nm_st_tensor *tensors, int count)
     return hash;
 }
 
+/* A state's shape for one sequence: without the batch dimension. */
+static nm_shape nm_state_shape(const nm_node *node)
+{
+    nm_shape shape = node->shape;
+    for (int d = 1; d < shape.rank; d++)
+        shape.dims[d - 1] = shape.dims[d];
+    shape.rank--;
+    return shape;
+}
+
 static void nm_set_shape(nm_st_tensor *tensor, nm_shape shape)
 {
     tensor->rank = shape.rank;
@@ -185,7 +195,7 @@ bool nm_checkpoint_save(const char *path, const nm_train_spec *spec, const nm_se
                         const nm_optimizer *optimizer, const nm_checkpoint_state *state, char **error)
 {
     int params = model->param_count;
-    int count = params * (1 + optimizer->slot_count) + 2;
+    int count = params * (1 + optimizer->slot_count) + 2 + model->ntm->state_count;
     nm_st_tensor *tensors = nm_xcalloc((size_t)count, sizeof *tensors);
     nm_st_dtype dtype = model->engine->dtype == NM_F32 ? NM_ST_F32 : NM_ST_F64;
     int n = 0;
@@ -204,6 +214,19 @@ bool nm_checkpoint_save(const char *path, const nm_train_spec *spec, const nm_se
             tensors[n].data = optimizer->slots[s][p];
             tensors[n].bytes = model->param_sizes[p] * sizeof(double);
         }
+    }
+    /* Random initial states are drawn once per run, so they travel with it. */
+    for (int s = 0; s < model->ntm->state_count; s++) {
+        if (model->ntm->states[s].init.kind != NM_STATE_RANDOM)
+            continue;
+        const nm_node *node = &model->ntm->cell->nodes[model->ntm->states[s].node];
+        nm_shape shape = nm_state_shape(node);
+        tensors[n].name = nm_printf("initial.%s", node->name);
+        tensors[n].dtype = dtype;
+        nm_set_shape(&tensors[n], shape);
+        tensors[n].data = model->initial_states[s];
+        tensors[n].bytes = nm_shape_size(shape) * model->element;
+        n++;
     }
     uint64_t counters[4] = {state->sequences, state->generator, state->updates, state->counted};
     double sums[2] = {state->cost_sum, state->error_sum};
@@ -370,6 +393,19 @@ static bool nm_load_tensors(const char *path, const nm_safetensors *file, nm_seq
         if (!tensor)
             return false;
         nm_copy_values(model->params[p], dtype, tensor, model->param_sizes[p]);
+    }
+    for (int s = 0; s < model->ntm->state_count; s++) {
+        if (model->ntm->states[s].init.kind != NM_STATE_RANDOM)
+            continue;
+        const nm_node *node = &model->ntm->cell->nodes[model->ntm->states[s].node];
+        nm_shape shape = nm_state_shape(node);
+        char *name = nm_printf("initial.%s", node->name);
+        const nm_st_tensor *tensor = nm_find_tensor(path, file, name, shape, dtype, !optimizer, error);
+        free(name);
+        if (!tensor)
+            return false;
+        nm_copy_values(model->initial_states[s], dtype, tensor, nm_shape_size(shape));
+        nm_sequence_repeat_state(model, s);
     }
     if (!optimizer)
         return true;

@@ -6,13 +6,14 @@
 set -euo pipefail
 nmc=$1
 here=$(cd "$(dirname "$0")" && pwd)
+config=$here/${2:-tiny}.nm
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-"$nmc" train "$here/tiny.nm" --sequences 200 --checkpoint "$dir/whole.st" --log "$dir/whole.csv" --quiet
-"$nmc" train "$here/tiny.nm" --sequences 120 --checkpoint "$dir/parts.st" --log "$dir/parts.csv" --quiet
-"$nmc" train "$here/tiny.nm" --sequences 170 --checkpoint "$dir/parts.st" --log "$dir/parts.csv" --resume --quiet
-"$nmc" train "$here/tiny.nm" --sequences 200 --checkpoint "$dir/parts.st" --log "$dir/parts.csv" --resume --json \
+"$nmc" train "$config" --sequences 200 --checkpoint "$dir/whole.st" --log "$dir/whole.csv" --quiet
+"$nmc" train "$config" --sequences 120 --checkpoint "$dir/parts.st" --log "$dir/parts.csv" --quiet
+"$nmc" train "$config" --sequences 170 --checkpoint "$dir/parts.st" --log "$dir/parts.csv" --resume --quiet
+"$nmc" train "$config" --sequences 200 --checkpoint "$dir/parts.st" --log "$dir/parts.csv" --resume --json \
     > "$dir/parts.json"
 
 python3 "$here/compare_checkpoints.py" --ignore seconds "$dir/whole.st" "$dir/parts.st"
