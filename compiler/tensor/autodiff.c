@@ -184,6 +184,8 @@ static void nm_rule_structure(nm_ad *ad, const nm_node *node, int y, int gy)
 {
     nm_graph *g = ad->backward;
     int a = node->inputs[0];
+    if (node->op != NM_OP_CONCAT && a < 0)
+        return;   /* a leaf: its gradient is a result */
     nm_shape shape_a = node->op == NM_OP_CONCAT ? node->shape : nm_forward_shape(ad, a);
     switch (node->op) {
     case NM_OP_SUM:
