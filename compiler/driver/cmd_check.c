@@ -97,9 +97,12 @@ static int nm_build_usage(void)
            "  --emit=json      the network as JSON for other tools; with --input, also the\n"
            "                   initial state vector for that input\n"
            "  --emit=dot       the network as a Graphviz graph, neurons grouped by role\n"
-           "  --emit=llvm      the LLVM IR of the network's step function\n"
+           "  --emit=llvm      the LLVM IR of the network's step function; with --model,\n"
+           "                   of the model's forward and backward step functions\n"
            "  --emit=graph     a model's forward and backward cells (--model NAME, --batch B)\n"
            "  --opt N          for --emit=llvm: 2 (optimised, the default) or 0 (as generated)\n"
+           "  --model NAME     the model of --emit=graph and --emit=llvm\n"
+           "  --batch B        the batch size of a model's cells (default 1)\n"
            "  --machine NAME   the machine (needed when FILE declares several)\n"
            "  --layout L       network layout: layered (default) or realtime\n"
            "  --input STR      the input for --emit=json's initial state\n"
@@ -269,7 +272,8 @@ int nm_command_build(nm_args *args)
         return status < 0 ? NM_EXIT_OK : status;
     if (strcmp(options.emit, "ast") == 0)
         return nm_emit_ast(&options);
-    if (strcmp(options.emit, "graph") == 0) {
+    bool model_llvm = strcmp(options.emit, "llvm") == 0 && options.model;
+    if (strcmp(options.emit, "graph") == 0 || model_llvm) {
         uint64_t batch = 1;
         if (options.batch && (!nm_parse_count(args, "--batch", options.batch, &batch) || batch < 1
                               || batch > 4096)) {
@@ -283,7 +287,10 @@ int nm_command_build(nm_args *args)
         const struct nm_model *model = ok ? nm_driver_pick_model(program, options.model) : NULL;
         nm_buf out;
         nm_buf_init(&out);
-        ok = model && nm_emit_model_graph(model, (int)batch, &out)
+        bool optimize = !options.opt || strcmp(options.opt, "2") == 0;
+        ok = model
+             && (model_llvm ? nm_emit_model_llvm(program, model, (int)batch, optimize, &out)
+                            : nm_emit_model_graph(program, model, (int)batch, &out))
              && nm_write_output(options.output, out.data ? out.data : "", out.length);
         nm_buf_free(&out);
         nm_program_free(program);

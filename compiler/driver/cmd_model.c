@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "driver.h"
+#include "jit/graph_jit.h"
 #include "model/model.h"
+#include "model/train.h"
 #include "tensor/autodiff.h"
 #include "tensor/gradcheck.h"
 
@@ -135,16 +137,22 @@ static int nm_report(const nm_gradcheck_result *results, int count)
     return failures ? NM_EXIT_ERROR : NM_EXIT_OK;
 }
 
-static int nm_run_gradcheck(const nm_gradcheck_options *options, const nm_model *model)
+static int nm_run_gradcheck(const nm_gradcheck_options *options, const nm_program *program,
+                            const nm_model *model)
 {
     nm_ntm_spec spec = model->spec;
+    const nm_train_spec *train = nm_program_find_train(program, model->name);
+    if (!model->sized && train) {
+        spec.inputs = nm_task_inputs(&train->task);
+        spec.outputs = nm_task_outputs(&train->task);
+    }
     if (options->inputs)
         spec.inputs = (int)options->inputs;
     if (options->outputs)
         spec.outputs = (int)options->outputs;
     if (spec.inputs <= 0 || spec.outputs <= 0) {
-        fprintf(stderr, "nmc: error: model '%s' gives no inputs and outputs; add 'inputs N; outputs M;' "
-                        "or pass --inputs and --outputs\n",
+        fprintf(stderr, "nmc: error: model '%s' gives no inputs and outputs; add 'inputs N; outputs M;', "
+                        "a train declaration of the model, or pass --inputs and --outputs\n",
                 model->name);
         return NM_EXIT_ERROR;
     }
@@ -195,20 +203,35 @@ int nm_command_gradcheck(nm_args *args)
     bool ok;
     nm_program *program = nm_driver_load(&diag, options.file, NULL, NULL, &ok);
     const nm_model *model = ok ? nm_driver_pick_model(program, options.model) : NULL;
-    status = model ? nm_run_gradcheck(&options, model) : NM_EXIT_ERROR;
+    status = model ? nm_run_gradcheck(&options, program, model) : NM_EXIT_ERROR;
     nm_program_free(program);
     return status;
 }
 
-/* --emit=graph: the forward cell, then its backward cell. */
-bool nm_emit_model_graph(const nm_model *model, int batch, nm_buf *out)
+/* The model's spec with its inputs and outputs: given in the model, or
+ * those of the task of its train declaration. */
+static bool nm_driver_model_spec(const nm_program *program, const nm_model *model, nm_ntm_spec *spec)
 {
-    nm_ntm_spec spec = model->spec;
-    if (spec.inputs <= 0 || spec.outputs <= 0) {
-        fprintf(stderr, "nmc: error: model '%s' gives no inputs and outputs; add 'inputs N; outputs M;'\n",
-                model->name);
-        return false;
+    *spec = model->spec;
+    const nm_train_spec *train = nm_program_find_train(program, model->name);
+    if (!model->sized && train) {
+        spec->inputs = nm_task_inputs(&train->task);
+        spec->outputs = nm_task_outputs(&train->task);
     }
+    if (spec->inputs > 0 && spec->outputs > 0)
+        return true;
+    fprintf(stderr, "nmc: error: model '%s' gives no inputs and outputs; add 'inputs N; outputs M;' or a train "
+                    "declaration of the model\n",
+            model->name);
+    return false;
+}
+
+/* --emit=graph: the forward cell, then its backward cell. */
+bool nm_emit_model_graph(const nm_program *program, const nm_model *model, int batch, nm_buf *out)
+{
+    nm_ntm_spec spec;
+    if (!nm_driver_model_spec(program, model, &spec))
+        return false;
     nm_ntm *ntm = nm_ntm_build(&spec, batch);
     nm_graph *backward = nm_graph_backward(ntm->cell);
     nm_buf_printf(out, "# forward cell of model %s (batch %d): %d nodes, %zu parameters\n", model->name,
@@ -219,4 +242,32 @@ bool nm_emit_model_graph(const nm_model *model, int batch, nm_buf *out)
     nm_graph_free(backward);
     nm_ntm_free(ntm);
     return true;
+}
+
+/* --emit=llvm --model NAME: the IR of the two step functions, in the
+ * precision of the model's train declaration (f32 without one). */
+bool nm_emit_model_llvm(const nm_program *program, const nm_model *model, int batch, bool optimize, nm_buf *out)
+{
+    nm_ntm_spec spec;
+    if (!nm_driver_model_spec(program, model, &spec))
+        return false;
+    const nm_train_spec *train = nm_program_find_train(program, model->name);
+    nm_dtype dtype = train ? train->dtype : NM_F32;
+    nm_ntm *ntm = nm_ntm_build(&spec, batch);
+    nm_graph *backward = nm_graph_backward(ntm->cell);
+    char *error = NULL;
+    char *ir = nm_cell_jit_ir(ntm->cell, backward, dtype, optimize, &error);
+    if (ir) {
+        nm_buf_printf(out, "; step functions of model %s (batch %d, %s, %s)\n", model->name, batch,
+                      dtype == NM_F32 ? "f32" : "f64", optimize ? "optimised" : "as generated");
+        nm_buf_printf(out, "%s", ir);
+        free(ir);
+    } else {
+        fprintf(stderr, "nmc: error: cannot generate the IR of model '%s': %s\n", model->name,
+                error ? error : "unknown error");
+        free(error);
+    }
+    nm_graph_free(backward);
+    nm_ntm_free(ntm);
+    return ir != NULL;
 }

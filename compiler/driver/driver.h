@@ -65,8 +65,11 @@ bool nm_parse_layout(const char *text, nm_layout *layout);
 
 struct nm_model;
 const struct nm_model *nm_driver_pick_model(const nm_program *program, const char *name);
-/* Prints a model's forward and backward cells (nmc build --emit=graph). */
-bool nm_emit_model_graph(const struct nm_model *model, int batch, nm_buf *out);
+/* Prints a model's forward and backward cells (nmc build --emit=graph), or
+ * the LLVM IR of their step functions (--emit=llvm --model NAME). */
+bool nm_emit_model_graph(const nm_program *program, const struct nm_model *model, int batch, nm_buf *out);
+bool nm_emit_model_llvm(const nm_program *program, const struct nm_model *model, int batch, bool optimize,
+                        nm_buf *out);
 
 int nm_command_gradcheck(nm_args *args);
 int nm_command_check(nm_args *args);
