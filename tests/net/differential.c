@@ -44,7 +44,7 @@ typedef struct nm_totals {
 
 /* Machines are compiled in batches: one LLVM module per batch shares
  * LLVM's fixed cost, which dominates for networks this small. */
-enum { NM_BATCH = 48, NM_LAYOUTS = 2 };
+enum { NM_BATCH = 16, NM_LAYOUTS = 2 };
 
 typedef struct nm_case {
     char *text;
