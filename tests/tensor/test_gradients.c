@@ -322,6 +322,8 @@ static void nm_check_ntm(nm_controller_kind controller, int read_heads, int writ
     spec.write_heads = write_heads;
     spec.memory_init = (nm_state_init){NM_STATE_LEARNED, 0};
     spec.read_init = (nm_state_init){NM_STATE_LEARNED, 0};
+    /* A learned weighting starts as the softmax of its parameter. */
+    spec.weighting_init = (nm_state_init){NM_STATE_LEARNED, 0};
     int batch = 2, steps = 4;
     nm_ntm *ntm = nm_ntm_build(&spec, batch);
     nm_graph *backward = nm_graph_backward(ntm->cell);
