@@ -35,8 +35,9 @@ nmc_rate=$(median "$dir/nmc")
 eager_rate=$(median "$dir/eager")
 traced_rate=$(median "$dir/traced")
 printf '%-28s %12s %s\n' "engine" "sequences/s" "(each round)"
-printf '%-28s %12.1f %s\n' "nmc train (jit, f32)" "$nmc_rate" "$(paste -sd' ' "$dir/nmc")"
-printf '%-28s %12.2f %s\n' "PyTorch eager (1 thread)" "$eager_rate" "$(paste -sd' ' "$dir/eager")"
-printf '%-28s %12.2f %s\n' "PyTorch traced (1 thread)" "$traced_rate" "$(paste -sd' ' "$dir/traced")"
+rounds() { awk '{ printf "%s%.2f", NR > 1 ? " " : "", $1 }' "$1"; }
+printf '%-28s %12.2f %s\n' "nmc train (jit, f32)" "$nmc_rate" "$(rounds "$dir/nmc")"
+printf '%-28s %12.2f %s\n' "PyTorch eager (1 thread)" "$eager_rate" "$(rounds "$dir/eager")"
+printf '%-28s %12.2f %s\n' "PyTorch traced (1 thread)" "$traced_rate" "$(rounds "$dir/traced")"
 awk -v n="$nmc_rate" -v e="$eager_rate" -v t="$traced_rate" \
     'BEGIN { printf "nmc / PyTorch eager: %.1f x; nmc / PyTorch traced: %.1f x\n", n / e, n / t }'
