@@ -42,6 +42,7 @@ typedef struct nm_bench {
     float *output_seeds;              /* NM_STEPS x [B, outputs] */
     void **state_grads[2];            /* double-buffered through time */
     const void **seeds;               /* per forward node */
+    const void **states;              /* per state: the current step's */
     int *next_state;                  /* per state: the node of its next value */
 } nm_bench;
 
@@ -108,6 +109,7 @@ static void nm_bench_buffers(nm_bench *bench)
     bench->frames = nm_bench_alloc(NM_STEPS * bench->frame_size);
     bench->scratch = nm_bench_alloc(nm_cell_jit_backward_frame_size(bench->jit));
     bench->seeds = calloc((size_t)cell->count + 1, sizeof *bench->seeds);
+    bench->states = calloc((size_t)cell->state_count + 1, sizeof *bench->states);
     bench->next_state = calloc((size_t)cell->state_count + 1, sizeof *bench->next_state);
     for (int k = 0; k < 2; k++)
         bench->state_grads[k] = calloc((size_t)cell->state_count + 1, sizeof *bench->state_grads[k]);
@@ -124,7 +126,7 @@ static void nm_bench_buffers(nm_bench *bench)
 static void nm_bench_forward(nm_bench *bench)
 {
     const nm_graph *cell = bench->ntm->cell;
-    const void *states[64];
+    const void **states = bench->states;
     const void *inputs[1];
     size_t input_size = (size_t)bench->batch * (size_t)bench->ntm->spec.inputs;
     for (int t = 0; t < NM_STEPS; t++) {
@@ -150,6 +152,35 @@ static void nm_bench_backward(nm_bench *bench)
         nm_cell_jit_backward(bench->jit, bench->scratch, frame, bench->seeds, bench->params, NULL, written,
                              bench->param_grads);
     }
+}
+
+static void nm_bench_free(nm_bench *bench)
+{
+    const nm_graph *cell = bench->ntm->cell;
+    for (int p = 0; p < cell->param_count; p++) {
+        free((void *)bench->params[p]);
+        free(bench->param_grads[p]);
+    }
+    for (int s = 0; s < cell->state_count; s++) {
+        free((void *)bench->initial_states[s]);
+        free(bench->state_grads[0][s]);
+        free(bench->state_grads[1][s]);
+    }
+    free(bench->params);
+    free(bench->param_grads);
+    free(bench->initial_states);
+    free(bench->state_grads[0]);
+    free(bench->state_grads[1]);
+    free(bench->frames);
+    free(bench->scratch);
+    free(bench->inputs);
+    free(bench->output_seeds);
+    free(bench->seeds);
+    free(bench->states);
+    free(bench->next_state);
+    nm_cell_jit_free(bench->jit);
+    nm_graph_free(bench->backward);
+    nm_ntm_free(bench->ntm);
 }
 
 static int nm_compare_doubles(const void *a, const void *b)
@@ -192,10 +223,7 @@ static void nm_bench_run(int batch, int repeats)
            times[repeats / 2], times[0], batch / times[repeats / 2]);
     fflush(stdout);
     free(times);
-    nm_cell_jit_free(bench.jit);
-    nm_graph_free(bench.backward);
-    nm_ntm_free(bench.ntm);
-    /* NOTE: the buffers of this batch size are left to the process's exit. */
+    nm_bench_free(&bench);
 }
 
 int main(int argc, char **argv)

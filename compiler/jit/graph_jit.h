@@ -61,7 +61,8 @@ void nm_cell_jit_forward(const nm_cell_jit *jit, void *frame, const void *const 
 void *nm_cell_jit_value(const nm_cell_jit *jit, void *frame, int node);
 
 /* Runs one backward step on the frame of a forward step.  SEEDS is indexed
- * by forward node (outputs and next states), NULL entries meaning zeros.
+ * by forward node (outputs and next states), NULL entries (or a NULL
+ * array) meaning zeros.
  * Gradients of inputs and states are written to INPUT_GRADS and
  * STATE_GRADS (indexed by leaf_index; the arrays or their entries may be
  * NULL to skip them); gradients of parameters are added to PARAM_GRADS.

@@ -66,7 +66,7 @@ LLVMValueRef nm_llvm_kernel_function(nm_llvm_types *t, const char *name, unsigne
     LLVMTypeRef type = LLVMFunctionType(t->void_type, params, count, 0);
     free(params);
     LLVMValueRef function = LLVMAddFunction(t->module, name, type);
-    if (!getenv("EXP_PERF")) LLVMSetLinkage(function, LLVMInternalLinkage);
+    LLVMSetLinkage(function, LLVMInternalLinkage);
     for (unsigned i = 0; i < count; i++)
         nm_add_attribute(t, function, i + 1, "noalias", 0);
     nm_add_attribute(t, function, LLVMAttributeFunctionIndex, "nounwind", 0);
@@ -208,7 +208,8 @@ static LLVMValueRef nm_unary_intrinsic(nm_llvm_types *t, const char *name, LLVMV
     return nm_llvm_intrinsic(t, name, LLVMTypeOf(x), &x, 1);
 }
 
-/* 1/(1 + e^-x) for x >= 0, else e^x/(1 + e^x): never overflows. */
+/* 1/(1 + e^-x) for x >= 0, else e^x/(1 + e^x), so the exponential is at
+ * most 1. */
 static LLVMValueRef nm_emit_sigmoid(nm_llvm_types *t, LLVMValueRef x)
 {
     LLVMBuilderRef b = t->builder;
@@ -327,10 +328,32 @@ static LLVMValueRef *nm_inner_offsets(nm_loop_emitter *e, int d, LLVMValueRef in
     return inner;
 }
 
+/* Operations that call the C library once per element: vectors of them
+ * would only be taken apart again, and every call would spill the vector
+ * registers. */
+static bool nm_calls_library(nm_op op)
+{
+    switch (op) {
+    case NM_OP_POW:
+    case NM_OP_EXP:
+    case NM_OP_LOG:
+    case NM_OP_SIGMOID:
+    case NM_OP_TANH:
+    case NM_OP_SOFTPLUS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Whether the innermost dimension walks every array with stride 1 or 0
- * (always true for the kernels that planning makes). */
+ * (always true for the kernels that planning makes) and computes no C
+ * library function. */
 static bool nm_can_vectorize(const nm_loop_kernel *kernel)
 {
+    for (size_t x = 0; x < kernel->exprs.count; x++)
+        if (nm_calls_library(kernel->exprs.items[x].op))
+            return false;
     int d = kernel->rank - 1;
     long out = kernel->out.strides[d];
     if (out != 1 && !(out == 0 && kernel->accumulate))
@@ -343,9 +366,8 @@ static bool nm_can_vectorize(const nm_loop_kernel *kernel)
     return true;
 }
 
-/* The part of the innermost dimension from FIRST, WIDTH elements at a time:
- * in a loop of COUNT steps, or once when INDEX is a constant.  Reductions
- * return the new partial sum. */
+/* WIDTH elements of the innermost dimension from FIRST.  A reduction adds
+ * them to PARTIAL and returns the sum; otherwise they are stored. */
 static LLVMValueRef nm_emit_lanes(nm_loop_emitter *e, int d, LLVMValueRef first, int width, LLVMValueRef out_offset,
                                   LLVMValueRef *offsets, LLVMValueRef partial)
 {
@@ -413,9 +435,10 @@ static void nm_emit_scalar_innermost(nm_loop_emitter *e, int d, LLVMValueRef out
     const nm_loop_kernel *kernel = e->kernel;
     bool reduction = kernel->accumulate && kernel->out.strides[d] == 0;
     LLVMValueRef address = nm_llvm_address(t, e->out, out_offset);
+    LLVMValueRef initial = reduction ? nm_llvm_load(t, t->element, address) : NULL;
     nm_loop loop;
     nm_loop_begin(t, &loop, kernel->dims[d]);
-    LLVMValueRef total = reduction ? nm_loop_carry(t, &loop, nm_llvm_load(t, t->element, address)) : NULL;
+    LLVMValueRef total = reduction ? nm_loop_carry(t, &loop, initial) : NULL;
     LLVMValueRef *inner = nm_inner_offsets(e, d, loop.index, offsets);
     LLVMValueRef value = nm_emit_body(e, inner, 1);
     free(inner);

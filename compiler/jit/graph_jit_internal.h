@@ -1,14 +1,17 @@
-/* Shared parts of the tensor graph JIT (graph_jit*.c): the plan that says
- * where every node's value lives, and the code generators that read it.
+/* Shared parts of the tensor graph JIT (graph_jit*.c): the plan that
+ * records where every node's value lives, and the code generators that
+ * read it.
  *
- * Planning gives every live node a place.  A constant is a number.  A view
- * is memory with an offset and per-dimension strides (0 for a broadcast
- * dimension); a view either reads a leaf's array or the buffer of a
- * materialized node, which one kernel writes contiguously.  An inline node
- * is an elementwise operation computed inside the loop of its only
- * consumer.  Layout then gives every materialized node its storage: the
- * forward frame, the workspace (forward) or scratch memory (backward),
- * reused once a buffer is dead, or the caller's gradient array.
+ * Planning first merges identical nodes, then gives every live node a
+ * place.  A constant is a number.  A view is memory with an offset and
+ * per-dimension strides (0 for a broadcast dimension); a view either reads
+ * a leaf's array or the buffer of a materialized node, which one kernel
+ * writes contiguously.  An inline node is an elementwise operation
+ * computed inside the loops of its consumers: of its only consumer, or of
+ * each one when it costs a few additions, multiplications or divisions.
+ * Layout then gives every materialized node its storage: the forward
+ * frame, the workspace (forward) or scratch memory (backward), reused once
+ * a buffer is dead, or the caller's gradient array.
  */
 #ifndef NM_GRAPH_JIT_INTERNAL_H
 #define NM_GRAPH_JIT_INTERNAL_H
@@ -21,7 +24,8 @@
 #include "tensor/graph.h"
 #include "util/arena.h"
 
-/* Elements between buffers: 64 bytes or more, for aligned vector access. */
+/* Buffers start at multiples of this many elements (64 bytes in float),
+ * so that frames and scratch memory aligned to 64 bytes align them. */
 #define NM_GRAPH_ALIGN 16
 
 typedef enum nm_base_kind {
@@ -67,7 +71,8 @@ typedef struct nm_node_plan {
     bool need_contiguous;  /* a consumer reads it as one contiguous array */
     bool need_matrix;      /* a matrix product reads it as rows with unit stride */
     int tree_size;         /* inline nodes: operations in the expression */
-    bool costly;           /* inline nodes: the expression calls a math function */
+    bool costly;           /* inline nodes: the expression has an operation other
+                              than +, -, *, / and negation */
     nm_place place;        /* how consumers read the node */
     bool materialized;     /* kernels write place.view (base NODE, contiguous) */
     bool copy;             /* materialized as a copy of `source` */

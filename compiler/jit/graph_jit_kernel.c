@@ -1,6 +1,6 @@
-/* Loop kernels of the tensor graph JIT: an iteration shape, an output
- * access and an expression over memory accesses, built from the plan of
- * the nodes that a kernel computes; see graph_jit_internal.h. */
+/* Loop kernels of the tensor graph JIT, built from the plan: an iteration
+ * shape, an output access and an expression over memory accesses.  See
+ * graph_jit_internal.h. */
 #include <stdlib.h>
 #include <string.h>
 

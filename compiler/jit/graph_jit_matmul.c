@@ -3,7 +3,7 @@
  *
  * When B's rows are contiguous along the output columns (A B and A^T B),
  * a tile of up to 4 rows times a few vectors of columns keeps its sums in
- * registers while k runs: per k it loads the vectors of B's row once,
+ * registers while k runs.  Per k it loads the vectors of B's row once,
  * broadcasts one element of A per row and does one multiply-add per
  * accumulator.  Column counts that are not a multiple of the tile end with
  * narrower tiles of whole vectors, then of halves, quarters and so on down
@@ -173,58 +173,73 @@ static void nm_emit_row_block(nm_mm_emitter *e, LLVMValueRef i0, int rows)
 
 /* ---- A B^T ------------------------------------------------------------------ */
 
-/* Dot products of ROWS rows of A from I0 with COLUMNS rows of B from J0. */
-static void nm_emit_dot_tile(nm_mm_emitter *e, LLVMValueRef i0, int rows, LLVMValueRef j0, int columns)
+/* The dot products of a tile over the whole vectors of k, added to SUMS
+ * (ROWS x COLUMNS of them). */
+static void nm_emit_dot_vectors(nm_mm_emitter *e, LLVMValueRef i0, int rows, LLVMValueRef j0, int columns,
+                                LLVMValueRef *sums)
 {
     nm_llvm_types *t = e->t;
     const nm_matmul_kernel *kernel = e->kernel;
     int width = t->vector_width, count = rows * columns;
-    long vectors = kernel->k / width;
-    LLVMValueRef sums[NM_MAX_ACCUMULATORS];
+    LLVMValueRef partial[NM_MAX_ACCUMULATORS], next[NM_MAX_ACCUMULATORS], right[NM_MAX_ACCUMULATORS];
+    nm_loop loop;
+    nm_loop_begin(t, &loop, kernel->k / width);
     for (int x = 0; x < count; x++)
-        sums[x] = nm_llvm_element(t, 0.0);
-
-    if (vectors > 0) {
-        nm_loop loop;
-        LLVMValueRef partial[NM_MAX_ACCUMULATORS], next[NM_MAX_ACCUMULATORS], right[NM_MAX_ACCUMULATORS];
-        nm_loop_begin(t, &loop, vectors);
-        for (int x = 0; x < count; x++)
-            partial[x] = nm_loop_carry(t, &loop, LLVMConstNull(nm_llvm_vector_type(t, width)));
-        LLVMValueRef k = LLVMBuildNSWMul(t->builder, loop.index, nm_llvm_index(t, width), "");
-        for (int c = 0; c < columns; c++) {
-            LLVMValueRef offset = nm_offset2(t, nm_plus(t, j0, c), kernel->ldb, k);
-            right[c] = nm_llvm_load(t, nm_llvm_vector_type(t, width), nm_llvm_address(t, e->b, offset));
-        }
-        for (int r = 0; r < rows; r++) {
-            LLVMValueRef offset = nm_offset2(t, nm_plus(t, i0, r), kernel->lda, k);
-            LLVMValueRef left = nm_llvm_load(t, nm_llvm_vector_type(t, width), nm_llvm_address(t, e->a, offset));
-            for (int c = 0; c < columns; c++)
-                next[r * columns + c] = nm_fmuladd(t, left, right[c], partial[r * columns + c]);
-        }
-        for (int x = 0; x < count; x++)
-            nm_loop_carry_set(t, partial[x], next[x]);
-        nm_loop_end(t, &loop);
-        for (int x = 0; x < count; x++)
-            sums[x] = nm_llvm_reduce(t, sums[x], next[x]);
+        partial[x] = nm_loop_carry(t, &loop, LLVMConstNull(nm_llvm_vector_type(t, width)));
+    LLVMValueRef k = LLVMBuildNSWMul(t->builder, loop.index, nm_llvm_index(t, width), "");
+    for (int c = 0; c < columns; c++) {
+        LLVMValueRef offset = nm_offset2(t, nm_plus(t, j0, c), kernel->ldb, k);
+        right[c] = nm_llvm_load(t, nm_llvm_vector_type(t, width), nm_llvm_address(t, e->b, offset));
     }
+    for (int r = 0; r < rows; r++) {
+        LLVMValueRef offset = nm_offset2(t, nm_plus(t, i0, r), kernel->lda, k);
+        LLVMValueRef left = nm_llvm_load(t, nm_llvm_vector_type(t, width), nm_llvm_address(t, e->a, offset));
+        for (int c = 0; c < columns; c++)
+            next[r * columns + c] = nm_fmuladd(t, left, right[c], partial[r * columns + c]);
+    }
+    for (int x = 0; x < count; x++)
+        nm_loop_carry_set(t, partial[x], next[x]);
+    nm_loop_end(t, &loop);
+    for (int x = 0; x < count; x++)
+        sums[x] = nm_llvm_reduce(t, sums[x], next[x]);
+}
 
-    /* The last k % width products, in pieces of halving width. */
-    long offset = vectors * width;
-    for (int piece = width / 2; piece >= 1; piece /= 2) {
+/* The last k % width products of a tile, in pieces of halving width. */
+static void nm_emit_dot_rest(nm_mm_emitter *e, LLVMValueRef i0, int rows, LLVMValueRef j0, int columns,
+                             LLVMValueRef *sums)
+{
+    nm_llvm_types *t = e->t;
+    const nm_matmul_kernel *kernel = e->kernel;
+    long offset = kernel->k / t->vector_width * t->vector_width;
+    for (int piece = t->vector_width / 2; piece >= 1; piece /= 2) {
         if (kernel->k - offset < piece)
             continue;
+        LLVMTypeRef type = nm_llvm_vector_type(t, piece);
         for (int r = 0; r < rows; r++) {
             LLVMValueRef at = nm_offset2(t, nm_plus(t, i0, r), kernel->lda, nm_llvm_index(t, offset));
-            LLVMValueRef left = nm_llvm_load(t, nm_llvm_vector_type(t, piece), nm_llvm_address(t, e->a, at));
+            LLVMValueRef left = nm_llvm_load(t, type, nm_llvm_address(t, e->a, at));
             for (int c = 0; c < columns; c++) {
                 LLVMValueRef from = nm_offset2(t, nm_plus(t, j0, c), kernel->ldb, nm_llvm_index(t, offset));
-                LLVMValueRef right = nm_llvm_load(t, nm_llvm_vector_type(t, piece), nm_llvm_address(t, e->b, from));
+                LLVMValueRef right = nm_llvm_load(t, type, nm_llvm_address(t, e->b, from));
                 LLVMValueRef product = LLVMBuildFMul(t->builder, left, right, "");
                 sums[r * columns + c] = nm_llvm_reduce(t, sums[r * columns + c], product);
             }
         }
         offset += piece;
     }
+}
+
+/* Dot products of ROWS rows of A from I0 with COLUMNS rows of B from J0. */
+static void nm_emit_dot_tile(nm_mm_emitter *e, LLVMValueRef i0, int rows, LLVMValueRef j0, int columns)
+{
+    nm_llvm_types *t = e->t;
+    const nm_matmul_kernel *kernel = e->kernel;
+    LLVMValueRef sums[NM_MAX_ACCUMULATORS];
+    for (int x = 0; x < rows * columns; x++)
+        sums[x] = nm_llvm_element(t, 0.0);
+    if (kernel->k >= t->vector_width)
+        nm_emit_dot_vectors(e, i0, rows, j0, columns, sums);
+    nm_emit_dot_rest(e, i0, rows, j0, columns, sums);
 
     for (int r = 0; r < rows; r++) {
         for (int c = 0; c < columns; c++) {

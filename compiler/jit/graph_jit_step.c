@@ -85,7 +85,6 @@ static LLVMValueRef nm_step_kernel(nm_step *step, const nm_buf *signature, unsig
 
     char name[32];
     snprintf(name, sizeof name, "nm_kernel_%zu", cache->functions.count);
-    if (getenv("EXP_PERF")) fprintf(stderr, "%s: %s\n", name, signature->data);
     LLVMBasicBlockRef here = LLVMGetInsertBlock(step->t->builder);
     LLVMValueRef function = nm_llvm_kernel_function(step->t, name, count);
     emit(step->t, function, kernel);

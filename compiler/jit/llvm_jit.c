@@ -42,7 +42,6 @@ static LLVMTargetMachineRef nm_host_machine(const nm_llvm_jit *jit, char **error
         return NULL;
     }
     LLVMCodeGenOptLevel level = jit->quick ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault;
-    if (getenv("EXP_CGLEVEL")) level = (LLVMCodeGenOptLevel)atoi(getenv("EXP_CGLEVEL"));
     return LLVMCreateTargetMachine(target, jit->triple, jit->cpu, jit->features, level,
                                    LLVMRelocDefault, LLVMCodeModelJITDefault);
 }
@@ -132,9 +131,6 @@ bool nm_llvm_jit_run_passes(nm_llvm_jit *jit, LLVMModuleRef module, const char *
     LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
     LLVMPassBuilderOptionsSetLoopVectorization(options, 1);
     LLVMPassBuilderOptionsSetSLPVectorization(options, 1);
-    if (getenv("EXP_NOUNROLL")) LLVMPassBuilderOptionsSetLoopUnrolling(options, 0);
-    if (getenv("EXP_NOINTERLEAVE")) LLVMPassBuilderOptionsSetLoopInterleaving(options, 0);
-    if (getenv("EXP_NOSLP")) LLVMPassBuilderOptionsSetSLPVectorization(options, 0);
     LLVMErrorRef failure = LLVMRunPasses(module, passes, jit->machine, options);
     LLVMDisposePassBuilderOptions(options);
     if (failure) {

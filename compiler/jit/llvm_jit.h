@@ -31,7 +31,8 @@ void nm_llvm_jit_free(nm_llvm_jit *jit);
 LLVMContextRef nm_llvm_jit_context(nm_llvm_jit *jit);
 /* A new empty module with the host's triple and data layout. */
 LLVMModuleRef nm_llvm_jit_new_module(nm_llvm_jit *jit, const char *name);
-/* Verifies and optimises MODULE with the default<O2> pipeline. */
+/* Verifies and optimises MODULE with the light pipeline of net_jit (see
+ * llvm_jit.c); NMC_JIT_OPT=0 and NMC_JIT_PASSES change it. */
 bool nm_llvm_jit_optimize(nm_llvm_jit *jit, LLVMModuleRef module, char **error);
 /* Verifies MODULE and runs the new pass manager's pipeline PASSES on it
  * (for example "default<O2>"), with loop and SLP vectorisation enabled. */

@@ -25,7 +25,7 @@
 
 nm_check_options nm_check_defaults(nm_dtype dtype)
 {
-    nm_check_options options = {dtype, 1, true, -1.0, 1.0, 7, false};
+    nm_check_options options = {dtype, 1, true, -1.0, 1.0, -1.0, 1.0, 7, false, 0.0};
     return options;
 }
 
@@ -59,16 +59,21 @@ static void nm_set(const nm_checker *c, void *array, size_t i, double value)
         ((double *)array)[i] = value;
 }
 
-/* A tensor of SIZE random values, the same in both engines. */
-static nm_pair nm_random_pair(nm_checker *c, size_t size)
+/* A tensor of SIZE values uniform in [LOW, HIGH], the same in both
+ * engines. */
+static nm_pair nm_random_range(nm_checker *c, size_t size, double low, double high)
 {
     nm_pair pair = {calloc(size + 1, sizeof(double)), calloc(size + 1, c->element), size};
-    double span = c->options->high - c->options->low;
     for (size_t i = 0; i < size; i++) {
-        nm_set(c, pair.jit, i, c->options->low + span * nm_random_uniform(&c->random));
+        nm_set(c, pair.jit, i, low + (high - low) * nm_random_uniform(&c->random));
         pair.reference[i] = nm_get(c, pair.jit, i);
     }
     return pair;
+}
+
+static nm_pair nm_random_pair(nm_checker *c, size_t size)
+{
+    return nm_random_range(c, size, c->options->low, c->options->high);
 }
 
 static void nm_pair_free(nm_pair *pair)
@@ -84,6 +89,8 @@ static void nm_compare(nm_checker *c, const double *reference, const void *jit, 
     double largest = 0, difference = 0;
     for (size_t i = 0; i < size; i++) {
         double expected = reference[i], actual = nm_get(c, jit, i);
+        if (isnan(expected))
+            c->report->reference_nans++;
         if (isnan(expected) || isnan(actual)) {
             if (isnan(expected) != isnan(actual))
                 difference = INFINITY;
@@ -96,6 +103,8 @@ static void nm_compare(nm_checker *c, const double *reference, const void *jit, 
         if (fabs(expected - actual) > difference)
             difference = fabs(expected - actual);
     }
+    if (largest < c->options->floor)
+        largest = c->options->floor;
     double relative = difference == 0 ? 0 : difference / (largest > 0 ? largest : 1e-300);
     if (relative > *worst)
         *worst = relative;
@@ -122,6 +131,21 @@ typedef struct nm_run {
     void **frames;            /* [step] */
 } nm_run;
 
+/* The states of step T: the initial ones, or each engine's next states of
+ * the step before. */
+static void nm_step_states(nm_checker *c, nm_run *run, int t, double **ref_states, const void **jit_states)
+{
+    const nm_graph *g = c->forward;
+    for (int next = 0; next < g->count; next++) {
+        if (g->nodes[next].result != NM_RESULT_NEXT_STATE)
+            continue;
+        int s = g->nodes[g->nodes[next].state_of].leaf_index;
+        ref_states[s] = t == 0 ? run->initial[s].reference : run->values[t - 1][next];
+        jit_states[s] = t == 0 ? run->initial[s].jit : nm_cell_jit_value(c->jit, run->frames[t - 1], next);
+        assert_non_null(jit_states[s]);
+    }
+}
+
 static void nm_forward_step(nm_checker *c, nm_run *run, int t)
 {
     const nm_graph *g = c->forward;
@@ -139,12 +163,7 @@ static void nm_forward_step(nm_checker *c, nm_run *run, int t)
         ref_params[i] = run->params[i].reference;
         jit_params[i] = run->params[i].jit;
     }
-    for (int s = 0; s < g->state_count; s++) {
-        int next = nm_graph_find_result(g, NM_RESULT_NEXT_STATE, s);
-        ref_states[s] = t == 0 ? run->initial[s].reference : run->values[t - 1][next];
-        jit_states[s] = t == 0 ? run->initial[s].jit : nm_cell_jit_value(c->jit, run->frames[t - 1], next);
-        assert_non_null(jit_states[s]);
-    }
+    nm_step_states(c, run, t, ref_states, jit_states);
 
     run->values[t] = nm_graph_values_new(g);
     nm_eval_env env = {ref_inputs, ref_states, ref_params, NULL, NULL};
@@ -178,8 +197,9 @@ typedef struct nm_gradients {
     nm_pair *params;          /* per param: accumulated */
 } nm_gradients;
 
-/* Seeds of step T: random for outputs; next states get the state gradients
- * of step T + 1, or random values (or zeros) at the last step. */
+/* Seeds of step T.  Outputs get random gradients.  Next states get the
+ * state gradients of step T + 1, or at the last step random values (or
+ * zeros). */
 static void nm_fill_seeds(nm_checker *c, nm_gradients *grads, const nm_run *run, int t, const void **jit_seeds,
                           double **ref_seeds)
 {
@@ -347,7 +367,8 @@ static void nm_run_init(nm_checker *c, nm_run *run)
     for (int i = 0; i < g->count; i++) {
         const nm_node *node = &g->nodes[i];
         if (node->op == NM_OP_STATE)
-            run->initial[node->leaf_index] = nm_random_pair(c, nm_shape_size(node->shape));
+            run->initial[node->leaf_index] = nm_random_range(c, nm_shape_size(node->shape), c->options->state_low,
+                                                             c->options->state_high);
         if (node->op == NM_OP_PARAM)
             run->params[node->leaf_index] = nm_random_pair(c, nm_shape_size(node->shape));
     }
@@ -409,6 +430,9 @@ void nm_assert_cell(const nm_graph *forward, const nm_check_options *options, do
 {
     nm_check_report report;
     nm_check_cell(forward, options, &report);
+    if (report.reference_nans > 0)
+        fail_msg("the interpreter computed %d NaN values: the test's inputs are out of range",
+                 report.reference_nans);
     if (exact_forward && !report.forward_exact)
         fail_msg("forward results differ from the interpreter by %g (relative), expected equal values",
                  report.forward);

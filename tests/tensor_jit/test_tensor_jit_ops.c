@@ -24,10 +24,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
+#include "jit/graph_jit.h"
 #include "jit_check.h"
+#include "tensor/autodiff.h"
 #include "tensor/graph.h"
 
 #define NM_F64_TOLERANCE 1e-13
@@ -35,13 +38,13 @@
 
 typedef enum nm_exactness { NM_ROUNDED, NM_EXACT_FORWARD, NM_EXACT } nm_exactness;
 
-/* Checks GRAPH in double (equal results where EXACTNESS says) and in
+/* Checks GRAPH in double (equal results where EXACTNESS demands) and in
  * float, with leaves in [LOW, HIGH], over STEPS steps; frees GRAPH. */
 static void nm_check_range(nm_graph *graph, nm_exactness exactness, double low, double high, int steps)
 {
     nm_check_options options = nm_check_defaults(NM_F64);
-    options.low = low;
-    options.high = high;
+    options.low = options.state_low = low;
+    options.high = options.state_high = high;
     options.steps = steps;
     nm_assert_cell(graph, &options, NM_F64_TOLERANCE, exactness != NM_ROUNDED, exactness == NM_EXACT);
     options.dtype = NM_F32;
@@ -343,6 +346,59 @@ static void test_reshape(void **state)
     nm_check(graph, NM_EXACT);
 }
 
+/* The last step's next-state seeds NULL: the JIT reads zeros for them. */
+static void test_null_seeds(void **state)
+{
+    (void)state;
+    nm_graph *graph = nm_graph_new(1);
+    int x = nm_graph_input(graph, "x", nm_shape2(2, 9));
+    int h = nm_graph_state(graph, "h", nm_shape2(2, 9));
+    int next = nm_graph_unary(graph, NM_OP_TANH, nm_graph_binary(graph, NM_OP_ADD, x, h));
+    nm_graph_next_state(graph, next, h);
+    nm_graph_output(graph, nm_graph_binary(graph, NM_OP_MUL, next, x), "y");
+    nm_check_options options = nm_check_defaults(NM_F64);
+    options.steps = 3;
+    options.null_last_seeds = true;
+    nm_assert_cell(graph, &options, NM_F64_TOLERANCE, true, true);
+    nm_graph_free(graph);
+}
+
+/* The IR for --emit=llvm, before and after optimisation. */
+static void test_emit_llvm_ir(void **state)
+{
+    (void)state;
+    nm_graph *graph = nm_matmul_graph(nm_shape2(3, 5), nm_shape2(5, 4), false, false);
+    nm_graph *backward = nm_graph_backward(graph);
+    for (int optimize = 0; optimize < 2; optimize++) {
+        char *error = NULL;
+        char *ir = nm_cell_jit_ir(graph, backward, NM_F32, optimize, &error);
+        assert_non_null(ir);
+        assert_non_null(strstr(ir, "define void @nm_graph_forward("));
+        assert_non_null(strstr(ir, "define void @nm_graph_backward("));
+        /* The matrix product is written with vectors (of 4 elements or more). */
+        assert_non_null(strstr(ir, " x float>"));
+        free(ir);
+    }
+    nm_graph_free(backward);
+    nm_graph_free(graph);
+}
+
+/* Shapes with an empty dimension are rejected with a message. */
+static void test_empty_dimension_rejected(void **state)
+{
+    (void)state;
+    nm_graph *graph = nm_graph_new(1);
+    int x = nm_graph_input(graph, "x", nm_shape2(3, 0));
+    nm_graph_output(graph, nm_graph_unary(graph, NM_OP_EXP, x), "y");
+    char *error = NULL;
+    nm_cell_jit *jit = nm_cell_jit_compile(graph, NULL, NM_F64, &error);
+    assert_null(jit);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "[3, 0]"));
+    free(error);
+    nm_graph_free(graph);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +420,9 @@ int main(void)
         cmocka_unit_test(test_slice_pad),
         cmocka_unit_test(test_concat),
         cmocka_unit_test(test_reshape),
+        cmocka_unit_test(test_null_seeds),
+        cmocka_unit_test(test_emit_llvm_ir),
+        cmocka_unit_test(test_empty_dimension_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
