@@ -6,6 +6,7 @@
 #include "jit/graph_jit.h"
 #include "model/model.h"
 #include "model/train.h"
+#include "train/engine.h"
 #include "tensor/autodiff.h"
 #include "tensor/gradcheck.h"
 
@@ -48,7 +49,8 @@ static int nm_gradcheck_usage(void)
            "  --samples K      entries compared per tensor, all of a smaller one (default 20)\n"
            "  --seed S         seed of the parameters, the data and the sample (default 1)\n"
            "  --inputs N, --outputs M   sizes for a model that does not give them\n"
-           "  --interp         evaluate with the reference interpreter\n",
+           "  --interp         evaluate with the reference interpreter instead of the JIT\n"
+           "                   (the JIT compiles the cells in double precision)\n",
            NM_GRADCHECK_TOLERANCE);
     return NM_EXIT_OK;
 }
@@ -159,7 +161,15 @@ static int nm_run_gradcheck(const nm_gradcheck_options *options, const nm_progra
     int steps = (int)options->steps, batch = (int)options->batch;
     nm_ntm *ntm = nm_ntm_build(&spec, batch);
     nm_graph *backward = nm_graph_backward(ntm->cell);
-    nm_cell_engine *engine = nm_interp_cell_engine(ntm->cell, backward);
+    char *error = NULL;
+    nm_cell_engine *engine = nm_make_cell_engine(ntm->cell, backward, NM_F64, options->interp, &error);
+    if (!engine) {
+        fprintf(stderr, "nmc: error: cannot compile model '%s': %s\n", model->name, error ? error : "unknown error");
+        free(error);
+        nm_graph_free(backward);
+        nm_ntm_free(ntm);
+        return NM_EXIT_ERROR;
+    }
     nm_sequence_model *sequence = nm_sequence_model_new(ntm, backward, engine, steps);
     nm_sequence_model_randomize(sequence, options->seed, 0.5);
 
