@@ -221,6 +221,15 @@ static int nm_run_train(const nm_train_command *command, const nm_args *args, co
     nm_train_result result;
     if (nm_train(&options, &result) != 0)
         return NM_EXIT_ERROR;
+    if (result.interrupted) {
+        fprintf(stderr, "nmc: interrupted at sequence %llu", (unsigned long long)result.sequences);
+        if (command->checkpoint)
+            fprintf(stderr, "; the checkpoint %s contains the run so far: continue it with --resume\n",
+                    command->checkpoint);
+        else
+            fprintf(stderr, "; no checkpoint was written (pass --checkpoint FILE to keep one)\n");
+        return NM_EXIT_INTERRUPTED;
+    }
     if (command->json)
         nm_print_train_json(spec, &result);
     else if (!command->quiet)

@@ -15,6 +15,7 @@ enum {
     NM_EXIT_ERROR = 1,  /* an error in the input or the run */
     NM_EXIT_USAGE = 2,  /* bad command line */
     NM_EXIT_LIMIT = 3,  /* a limit such as --max-steps was reached */
+    NM_EXIT_INTERRUPTED = 130,  /* nmc train stopped by SIGINT or SIGTERM */
 };
 
 /* Steps a run may take when --max-steps is not given. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -444,6 +445,15 @@ static bool nm_trainer_setup(nm_trainer *trainer, const nm_train_options *option
     return nm_open_log(trainer);
 }
 
+/* Set by SIGINT and SIGTERM: the run stops after the current batch. */
+static volatile sig_atomic_t nm_stop_requested;
+
+static void nm_request_stop(int signal_number)
+{
+    (void)signal_number;
+    nm_stop_requested = 1;
+}
+
 /* Adds the training time since the clock last started to the run's. */
 static void nm_stop_clock(nm_trainer *trainer, nm_train_result *result)
 {
@@ -460,9 +470,16 @@ int nm_train(const nm_train_options *options, nm_train_result *result)
     memset(&trainer, 0, sizeof trainer);
     bool ok = nm_trainer_setup(&trainer, options, result);
     const nm_train_spec *spec = options->spec;
+    nm_stop_requested = 0;
+    struct sigaction action, old_int, old_term;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = nm_request_stop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
     trainer.start = nm_now();
     bool evaluated = false;
-    while (ok && trainer.state.sequences < trainer.total) {
+    while (ok && trainer.state.sequences < trainer.total && !nm_stop_requested) {
         uint64_t before = trainer.state.sequences;
         if (!nm_train_batch(&trainer)) {
             nm_report_nonfinite(&trainer, before);
@@ -478,10 +495,18 @@ int nm_train(const nm_train_options *options, nm_train_result *result)
             trainer.first = trainer.state.sequences;
         }
     }
-    if (ok && !evaluated) {
+    result->interrupted = ok && nm_stop_requested;
+    if (result->interrupted) {
+        /* Keep what was trained: a checkpoint between two evaluations
+         * resumes exactly, and the final evaluation is left for later. */
+        nm_stop_clock(&trainer, result);
+        ok = nm_save(&trainer);
+    } else if (ok && !evaluated) {
         nm_stop_clock(&trainer, result);
         ok = nm_evaluate_run(&trainer, result, false) && nm_save(&trainer);
     }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     nm_clear_progress(&trainer);
     result->sequences = trainer.state.sequences;
     result->trained = trainer.state.sequences - trainer.initial;

@@ -53,9 +53,12 @@ typedef struct nm_train_result {
     const char *engine;
     double compile_seconds;
     nm_dtype dtype;
+    bool interrupted;              /* stopped by SIGINT or SIGTERM */
 } nm_train_result;
 
-/* Trains; prints errors to stderr.  Returns 0, or 1 after an error. */
+/* Trains; prints errors to stderr.  Returns 0, or 1 after an error.  On
+ * SIGINT or SIGTERM it stops after the current batch, writes the
+ * checkpoint and returns 0 with RESULT->interrupted set. */
 int nm_train(const nm_train_options *options, nm_train_result *result);
 
 typedef struct nm_eval_options {
