@@ -522,7 +522,7 @@ int nm_train(const nm_train_options *options, nm_train_result *result)
 int nm_eval_checkpoint(const nm_eval_options *options, nm_eval_result *result)
 {
     const nm_train_spec *spec = options->spec;
-    nm_task_spec task = spec->task;
+    const nm_task_spec *task = &spec->task;
     char *error = NULL;
     nm_dtype dtype;
     if (!nm_checkpoint_precision(options->checkpoint, &dtype, &error)) {
@@ -532,17 +532,15 @@ int nm_eval_checkpoint(const nm_eval_options *options, nm_eval_result *result)
     }
     if (options->interp)
         dtype = NM_F64;
+    /* The sequences come from the trained task itself, with only their
+     * length or repeat count fixed, so a repeat count beyond the trained
+     * range is normalised as in training. */
     int length = options->length, repeats = options->repeats;
-    int longest = length ? length : task.max_length;
-    int most = repeats ? repeats : task.max_repeats;
-    if (task.kind == NM_TASK_REPEAT_COPY && longest > task.max_length)
-        task.max_length = longest;
-    if (length > task.max_length)
-        task.max_length = length;
-    if (task.kind == NM_TASK_REPEAT_COPY && most > task.max_repeats)
-        task.max_repeats = most;
+    int longest = length ? length : task->max_length;
+    int most = repeats ? repeats : task->max_repeats;
+    int max_steps = nm_task_steps(task, longest, most);
     nm_runner runner;
-    if (!nm_runner_init(&runner, spec, &task, nm_task_max_steps(&task), false, dtype, options->interp, options->file))
+    if (!nm_runner_init(&runner, spec, task, max_steps, false, dtype, options->interp, options->file))
         return 1;
     int status = 0;
     if (!nm_checkpoint_load(options->checkpoint, options->file, spec, runner.model, NULL, NULL, &error)) {
@@ -550,7 +548,7 @@ int nm_eval_checkpoint(const nm_eval_options *options, nm_eval_result *result)
         free(error);
         status = 1;
     } else {
-        nm_evaluate(&runner, &task, options->seed, options->sequences, length, repeats, result);
+        nm_evaluate(&runner, task, options->seed, options->sequences, length, repeats, result);
     }
     nm_runner_free(&runner);
     return status;
