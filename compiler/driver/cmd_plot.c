@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "driver.h"
 #include "plot.h"
@@ -24,7 +25,8 @@ static int nm_plot_usage(void)
            "and train_cost_bits as a thinner dashed line of the same color; --y draws\n"
            "one column only.\n\n"
            "  -o OUT.svg       write the chart to OUT.svg (replaced whole, never partly\n"
-           "                   written); - writes it to standard output\n"
+           "                   written, and never one of the logs); - writes it to\n"
+           "                   standard output\n"
            "  --y COLUMN       draw only COLUMN: eval_cost_bits, train_cost_bits or\n"
            "                   eval_bit_errors\n"
            "  --x COLUMN       the x axis: sequences (the default) or seconds\n"
@@ -140,6 +142,25 @@ static bool nm_check_plot_counts(const nm_args *args, const nm_plot_options *opt
         nm_usage_error(args, "too many --hline values: %zu given, but a chart draws at most %d",
                        options->hline_count, NM_PLOT_MAX_HLINES);
         return false;
+    }
+    return true;
+}
+
+/* Checks that -o names none of the logs: by device and inode, so that a
+ * link or another spelling of a log's path is caught too. */
+static bool nm_check_plot_output(const nm_args *args, const nm_plot_options *options)
+{
+    struct stat output;
+    if (strcmp(options->output, "-") == 0 || stat(options->output, &output) != 0)
+        return true;
+    for (size_t i = 0; i < options->log_count; i++) {
+        struct stat log;
+        if (stat(options->logs[i], &log) == 0 && log.st_dev == output.st_dev && log.st_ino == output.st_ino) {
+            nm_usage_error(args, "-o %s names the log %s, which the chart would replace; write the chart to "
+                                 "another file, such as chart.svg",
+                           options->output, options->logs[i]);
+            return false;
+        }
     }
     return true;
 }
@@ -343,7 +364,8 @@ int nm_command_plot(nm_args *args)
         return status < 0 ? NM_EXIT_OK : status;
     nm_plot_chart chart;
     double hlines[NM_PLOT_MAX_HLINES];
-    if (!nm_check_plot_counts(args, &options) || !nm_parse_chart(args, &options, &chart, hlines))
+    if (!nm_check_plot_counts(args, &options) || !nm_check_plot_output(args, &options)
+        || !nm_parse_chart(args, &options, &chart, hlines))
         return NM_EXIT_USAGE;
 
     nm_plot_log logs[NM_PLOT_MAX_LOGS];

@@ -7,6 +7,7 @@
 #include "json.h"
 #include "model/model.h"
 #include "model/train.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 typedef struct nm_train_command {
@@ -31,7 +32,8 @@ static int nm_train_usage(void)
            "                     the end; an existing F is never overwritten without --resume\n"
            "  --resume           continue the run saved in the checkpoint; the rest of the run\n"
            "                     is identical to a run that never stopped\n"
-           "  --log F.csv        one row per evaluation: sequences, seconds, costs, bit errors\n"
+           "  --log F.csv        one row per evaluation: sequences, seconds, costs, bit errors;\n"
+           "                     an existing F is never overwritten without --resume\n"
            "  --json             print a final JSON object instead of the evaluation lines\n"
            "  --quiet            print neither the progress line nor the evaluation lines\n"
            "  --interp           run the reference interpreter (double precision) instead of\n"
@@ -49,7 +51,7 @@ static int nm_eval_usage(void)
            "  --train MODEL      the train declaration of MODEL (needed when FILE has several)\n"
            "  --length L         sequences of exactly L vectors\n"
            "  --repeats R        repeat copy: exactly R copies\n"
-           "  --sequences N      sequences to evaluate (default 1000)\n"
+           "  --sequences N      sequences to evaluate, exactly (default 1000)\n"
            "  --seed S           seed of the evaluation data (default 1000003)\n"
            "  --json             print a JSON object\n"
            "  --interp           run the reference interpreter instead of the JIT\n");
@@ -112,6 +114,21 @@ static int nm_parse_train_command(nm_args *args, nm_train_command *command, bool
         nm_usage_error(args, "missing --checkpoint F, the checkpoint to evaluate");
         return NM_EXIT_USAGE;
     }
+    if (command->resume && !command->checkpoint) {
+        nm_usage_error(args, "--resume needs --checkpoint F, the checkpoint of the run to continue");
+        return NM_EXIT_USAGE;
+    }
+    bool empty_log = command->log && command->log[0] == '\0';
+    if (empty_log || (command->checkpoint && command->checkpoint[0] == '\0')) {
+        nm_usage_error(args, "invalid %s ''; name a file, such as %s", empty_log ? "--log" : "--checkpoint",
+                       empty_log ? "run.csv" : "run.st");
+        return NM_EXIT_USAGE;
+    }
+    if (command->checkpoint && command->log && nm_path_same_file(command->checkpoint, command->log)) {
+        nm_usage_error(args, "--checkpoint and --log both name '%s'; give the log another file, such as run.csv",
+                       command->log);
+        return NM_EXIT_USAGE;
+    }
     return NM_EXIT_OK;
 }
 
@@ -147,7 +164,7 @@ static const nm_train_spec *nm_pick_train(const nm_program *program, const char 
         count += program->trains.items[i]->loc.source == program->root;
     if (count == 0)
         fprintf(stderr,
-                "nmc: error: %s declares no training; add 'train MODEL on TASK { ... }' (see std/copy.nm)\n",
+                "nmc: error: %s declares no training; add 'train MODEL on TASK { ... }' (see the stdlib module std/ntm)\n",
                 program->root->name);
     else
         fprintf(stderr, "nmc: error: %s declares %zu trainings; choose one with --train MODEL\n",
@@ -230,9 +247,15 @@ static int nm_run_train(const nm_train_command *command, const nm_args *args, co
             fprintf(stderr, "; no checkpoint was written (pass --checkpoint FILE to keep one)\n");
         return NM_EXIT_INTERRUPTED;
     }
+    if (result.up_to_date)
+        fprintf(stderr,
+                "nmc: note: nothing left to train: the checkpoint %s already contains %llu sequences, the number "
+                "that %s requests, so it was left unchanged; pass a larger --sequences to train on\n",
+                command->checkpoint, (unsigned long long)result.sequences,
+                command->sequences ? "--sequences" : "the train declaration");
     if (command->json)
         nm_print_train_json(spec, &result);
-    else if (!command->quiet)
+    else if (!command->quiet && !result.up_to_date)
         printf("trained %llu sequences in %.1f s (%.1f sequences/s, compiled in %.3f s); %zu parameters; "
                "final cost %.4g bits, %.4g bit errors per sequence\n",
                (unsigned long long)result.trained, result.seconds, result.sequences_per_second,
@@ -287,8 +310,8 @@ static int nm_run_eval(const nm_train_command *command, const nm_args *args, con
         printf("%s\n", json.data);
         nm_json_free(&json);
     } else {
-        printf("%s on %s, %d sequences of length %d", spec->model->name, spec->task_name, result.sequences,
-               result.min_length);
+        printf("%s on %s, %d sequence%s of length %d", spec->model->name, spec->task_name, result.sequences,
+               result.sequences == 1 ? "" : "s", result.min_length);
         if (result.max_length != result.min_length)
             printf(" .. %d", result.max_length);
         if (result.repeats)

@@ -1,11 +1,17 @@
 /* Training checkpoints; see checkpoint.h. */
 #include "checkpoint.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "safetensors.h"
 #include "util/arena.h"
@@ -50,6 +56,118 @@ static char *nm_printf(const char *format, ...)
     vsnprintf(text, (size_t)length + 1, format, args);
     va_end(args);
     return text;
+}
+
+/* ---- paths and finite values ------------------------------------------------ */
+
+size_t nm_first_nonfinite(const void *data, size_t count, bool doubles)
+{
+    /* A value is NaN or infinite when its exponent bits are all set.  The
+     * first pass tests the bits without branches, which the compiler
+     * vectorises; the second looks for the entry only when there is one. */
+    const unsigned char *bytes = data;
+    uint32_t bad = 0;
+    if (doubles) {
+        for (size_t i = 0; i < count; i++) {
+            uint64_t bits;
+            memcpy(&bits, bytes + i * sizeof(double), sizeof bits);
+            bad |= (~(uint32_t)(bits >> 32) & 0x7FF00000u) == 0;
+        }
+    } else {
+        for (size_t i = 0; i < count; i++) {
+            uint32_t bits;
+            memcpy(&bits, bytes + i * sizeof(float), sizeof bits);
+            bad |= (~bits & 0x7F800000u) == 0;
+        }
+    }
+    for (size_t i = 0; bad && i < count; i++)
+        if (doubles ? !isfinite(((const double *)data)[i]) : !isfinite(((const float *)data)[i]))
+            return i;
+    return count;
+}
+
+/* The most symbolic links followed, the limit Linux sets for one path. */
+#define NM_MAX_LINKS 40
+
+char *nm_path_follow_links(const char *path)
+{
+    char *current = nm_xstrdup(path);
+    for (int depth = 0; depth < NM_MAX_LINKS; depth++) {
+        struct stat info;
+        if (lstat(current, &info) != 0 || !S_ISLNK(info.st_mode))
+            break;
+        char target[PATH_MAX];
+        ssize_t length = readlink(current, target, sizeof target - 1);
+        if (length <= 0)
+            break;
+        target[length] = '\0';
+        const char *slash = strrchr(current, '/');
+        char *next = target[0] == '/' || !slash ? nm_xstrdup(target)
+                                                : nm_printf("%.*s/%s", (int)(slash - current), current, target);
+        free(current);
+        current = next;
+    }
+    return current;
+}
+
+/* The real path of PATH's directory joined with its name, or a copy of PATH
+ * when the directory does not resolve. */
+static char *nm_path_canonical(const char *path)
+{
+    char *followed = nm_path_follow_links(path);
+    const char *slash = strrchr(followed, '/');
+    char *directory = slash ? nm_printf("%.*s", (int)(slash - followed), followed) : nm_xstrdup(".");
+    if (slash && slash == followed) {
+        free(directory);
+        directory = nm_xstrdup("/");
+    }
+    char resolved[PATH_MAX];
+    char *canonical = realpath(directory, resolved) ? nm_printf("%s/%s", resolved, slash ? slash + 1 : followed)
+                                                 : nm_xstrdup(followed);
+    free(directory);
+    free(followed);
+    return canonical;
+}
+
+bool nm_path_same_file(const char *a, const char *b)
+{
+    struct stat info_a, info_b;
+    bool exists_a = stat(a, &info_a) == 0, exists_b = stat(b, &info_b) == 0;
+    if (exists_a && exists_b)
+        return info_a.st_dev == info_b.st_dev && info_a.st_ino == info_b.st_ino;
+    if (exists_a || exists_b)
+        return false;
+    char *canonical_a = nm_path_canonical(a), *canonical_b = nm_path_canonical(b);
+    bool same = strcmp(canonical_a, canonical_b) == 0;
+    free(canonical_a);
+    free(canonical_b);
+    return same;
+}
+
+int nm_path_check_writable(const char *path)
+{
+    if (path[0] == '\0')
+        return ENOENT;
+    char *target = nm_path_follow_links(path);
+    struct stat info;
+    bool exists = stat(target, &info) == 0;
+    int status = 0;
+    if (exists && S_ISDIR(info.st_mode)) {
+        status = EISDIR;
+    } else if (!exists || S_ISREG(info.st_mode)) {
+        /* The same name as the writers give their temporary files. */
+        char *temporary = nm_printf("%s.tmp.%ld", target, (long)getpid());
+        int descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (descriptor < 0) {
+            status = errno;
+        } else {
+            close(descriptor);
+            unlink(temporary);
+        }
+        free(temporary);
+    }
+    free(target);
+    return status;
 }
 
 /* The shortest of %.15g and %.17g that reads back as VALUE. */
@@ -194,6 +312,15 @@ static void nm_set_shape(nm_st_tensor *tensor, nm_shape shape)
 bool nm_checkpoint_save(const char *path, const nm_train_spec *spec, const nm_sequence_model *model,
                         const nm_optimizer *optimizer, const nm_checkpoint_state *state, char **error)
 {
+    bool doubles = model->engine->dtype == NM_F64;
+    for (int p = 0; p < model->param_count; p++) {
+        size_t at = nm_first_nonfinite(model->params[p], model->param_sizes[p], doubles);
+        if (at < model->param_sizes[p]) {
+            *error = nm_printf("the checkpoint %s was not written: parameter '%s' is not finite at entry %zu", path,
+                               model->param_names[p], at);
+            return false;
+        }
+    }
     int params = model->param_count;
     int count = params * (1 + optimizer->slot_count) + 2 + model->ntm->state_count;
     nm_st_tensor *tensors = nm_xcalloc((size_t)count, sizeof *tensors);
@@ -249,7 +376,9 @@ bool nm_checkpoint_save(const char *path, const nm_train_spec *spec, const nm_se
     metadata[m++] = (nm_st_metadata){"seconds", seconds};
     metadata[m++] = (nm_st_metadata){"checksum", checksum};
 
-    bool ok = nm_safetensors_write(path, tensors, n, metadata, m, error);
+    char *target = nm_path_follow_links(path);
+    bool ok = nm_safetensors_write(target, tensors, n, metadata, m, error);
+    free(target);
     nm_free_settings(values);
     free(sequences);
     free(seconds);
@@ -275,8 +404,33 @@ static char *nm_error_text(const char *format, ...)
     return text;
 }
 
+bool nm_checkpoint_check_readable(const char *path, char **error)
+{
+    struct stat info;
+    if (path[0] == '\0') {
+        *error = nm_error_text("invalid checkpoint path ''; name the checkpoint file");
+        return false;
+    }
+    if (stat(path, &info) != 0) {
+        *error = nm_error_text("cannot open the checkpoint '%s': %s; check the path", path, strerror(errno));
+        return false;
+    }
+    if (S_ISDIR(info.st_mode)) {
+        *error = nm_error_text("the checkpoint '%s' is a directory, not a file; name the checkpoint file inside it",
+                               path);
+        return false;
+    }
+    if (access(path, R_OK) != 0) {
+        *error = nm_error_text("cannot read the checkpoint '%s': %s", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 bool nm_checkpoint_precision(const char *path, nm_dtype *dtype, char **error)
 {
+    if (!nm_checkpoint_check_readable(path, error))
+        return false;
     nm_safetensors *file = nm_safetensors_read(path, error);
     if (!file)
         return false;
@@ -381,6 +535,20 @@ static void nm_copy_values(void *target, nm_st_dtype target_type, const nm_st_te
     }
 }
 
+/* Checks that the COUNT values loaded from tensor NAME are finite. */
+static bool nm_check_finite(const char *path, const char *name, const void *values, size_t count, bool doubles,
+                            char **error)
+{
+    size_t at = nm_first_nonfinite(values, count, doubles);
+    if (at == count)
+        return true;
+    double value = doubles ? ((const double *)values)[at] : ((const float *)values)[at];
+    *error = nm_error_text("%s contains a value that is not finite: tensor '%s' is %s at entry %zu of %zu; the run "
+                           "that wrote it diverged, so use an earlier checkpoint or start the run again",
+                           path, name, isnan(value) ? "NaN" : "infinite", at, count);
+    return false;
+}
+
 static bool nm_load_tensors(const char *path, const nm_safetensors *file, nm_sequence_model *model,
                             nm_optimizer *optimizer, nm_checkpoint_state *state, char **error)
 {
@@ -389,10 +557,13 @@ static bool nm_load_tensors(const char *path, const nm_safetensors *file, nm_seq
         char *name = nm_printf("param.%s", model->param_names[p]);
         const nm_st_tensor *tensor =
             nm_find_tensor(path, file, name, nm_sequence_param_shape(model, p), dtype, !optimizer, error);
+        if (tensor)
+            nm_copy_values(model->params[p], dtype, tensor, model->param_sizes[p]);
+        bool ok = tensor && nm_check_finite(path, name, model->params[p], model->param_sizes[p],
+                                            dtype == NM_ST_F64, error);
         free(name);
-        if (!tensor)
+        if (!ok)
             return false;
-        nm_copy_values(model->params[p], dtype, tensor, model->param_sizes[p]);
     }
     for (int s = 0; s < model->ntm->state_count; s++) {
         if (model->ntm->states[s].init.kind != NM_STATE_RANDOM)
@@ -401,10 +572,13 @@ static bool nm_load_tensors(const char *path, const nm_safetensors *file, nm_seq
         nm_shape shape = nm_state_shape(node);
         char *name = nm_printf("initial.%s", node->name);
         const nm_st_tensor *tensor = nm_find_tensor(path, file, name, shape, dtype, !optimizer, error);
+        if (tensor)
+            nm_copy_values(model->initial_states[s], dtype, tensor, nm_shape_size(shape));
+        bool ok = tensor && nm_check_finite(path, name, model->initial_states[s], nm_shape_size(shape),
+                                            dtype == NM_ST_F64, error);
         free(name);
-        if (!tensor)
+        if (!ok)
             return false;
-        nm_copy_values(model->initial_states[s], dtype, tensor, nm_shape_size(shape));
         nm_sequence_repeat_state(model, s);
     }
     if (!optimizer)
@@ -414,10 +588,13 @@ static bool nm_load_tensors(const char *path, const nm_safetensors *file, nm_seq
             char *name = nm_printf("optimizer.%s.%s", nm_optimizer_slot_name(optimizer, s), model->param_names[p]);
             const nm_st_tensor *tensor =
                 nm_find_tensor(path, file, name, nm_sequence_param_shape(model, p), NM_ST_F64, false, error);
+            if (tensor)
+                nm_copy_values(optimizer->slots[s][p], NM_ST_F64, tensor, model->param_sizes[p]);
+            bool ok = tensor && nm_check_finite(path, name, optimizer->slots[s][p], model->param_sizes[p], true,
+                                                error);
             free(name);
-            if (!tensor)
+            if (!ok)
                 return false;
-            nm_copy_values(optimizer->slots[s][p], NM_ST_F64, tensor, model->param_sizes[p]);
         }
     }
     const nm_st_tensor *counters = nm_find_tensor(path, file, "trainer.counters", (nm_shape){1, {4}}, NM_ST_U64,
@@ -430,6 +607,8 @@ static bool nm_load_tensors(const char *path, const nm_safetensors *file, nm_seq
     double totals[2];
     memcpy(values, counters->data, sizeof values);
     memcpy(totals, sums->data, sizeof totals);
+    if (!nm_check_finite(path, "trainer.sums", totals, 2, true, error))
+        return false;
     state->sequences = values[0];
     state->generator = values[1];
     state->updates = values[2];
@@ -437,14 +616,24 @@ static bool nm_load_tensors(const char *path, const nm_safetensors *file, nm_seq
     state->cost_sum = totals[0];
     state->error_sum = totals[1];
     optimizer->steps = state->updates;
+    /* The checksum leaves the seconds out, so they are checked here. */
     const char *seconds = nm_safetensors_get_metadata(file, "seconds");
-    state->seconds = seconds ? strtod(seconds, NULL) : 0.0;
+    char *end = NULL;
+    state->seconds = seconds ? strtod(seconds, &end) : 0.0;
+    if (seconds && (end == seconds || *end != '\0' || !isfinite(state->seconds) || state->seconds < 0)) {
+        *error = nm_error_text("%s records invalid training seconds '%s'; expected a finite number of 0 or more: "
+                               "restore the checkpoint from a copy or start the run again",
+                               path, seconds);
+        return false;
+    }
     return true;
 }
 
 bool nm_checkpoint_load(const char *path, const char *source, const nm_train_spec *spec, nm_sequence_model *model,
                         nm_optimizer *optimizer, nm_checkpoint_state *state, char **error)
 {
+    if (!nm_checkpoint_check_readable(path, error))
+        return false;
     nm_safetensors *file = nm_safetensors_read(path, error);
     if (!file)
         return false;

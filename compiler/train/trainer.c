@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,11 +90,12 @@ static nm_sequence_batch nm_runner_batch(const nm_runner *runner)
                                (const double *const *)runner->data.targets, runner->data.mask};
 }
 
-/* Outputs that count whose sigmoid is on the wrong side of 1/2. */
-static double nm_bit_errors(const nm_runner *runner)
+/* Outputs that count whose sigmoid is on the wrong side of 1/2, in the
+ * first ROWS sequences of the batch. */
+static double nm_bit_errors(const nm_runner *runner, int rows)
 {
     const nm_task_batch *data = &runner->data;
-    size_t size = (size_t)data->batch * (size_t)runner->outputs;
+    size_t size = (size_t)rows * (size_t)runner->outputs;
     double errors = 0;
     for (int t = 0; t < data->steps; t++) {
         if (!data->mask[t])
@@ -104,22 +106,42 @@ static double nm_bit_errors(const nm_runner *runner)
     return errors;
 }
 
-/* Runs SEQUENCES sequences (rounded up to whole batches) from the
- * generator seeded with SEED, without gradients. */
+/* Computes the cost in nats of the first ROWS sequences of the batch just
+ * run from their logits, with the binary cross-entropy of nm_sequence_run. */
+static double nm_rows_cost(const nm_runner *runner, int rows)
+{
+    const nm_task_batch *data = &runner->data;
+    size_t size = (size_t)rows * (size_t)runner->outputs;
+    double nats = 0;
+    for (int t = 0; t < data->steps; t++) {
+        if (!data->mask[t])
+            continue;
+        for (size_t i = 0; i < size; i++) {
+            double z = runner->logits[t][i], y = data->targets[t][i];
+            nats += (z > 0 ? z : 0) - z * y + log1p(exp(-fabs(z)));
+        }
+    }
+    return nats;
+}
+
+/* Runs exactly SEQUENCES sequences from the generator seeded with SEED,
+ * without gradients.  The batches are whole, and of the last one only the
+ * first rows count. */
 static void nm_evaluate(nm_runner *runner, const nm_task_spec *task, uint64_t seed, int sequences, int length,
                         int repeats, nm_eval_result *result)
 {
     uint64_t generator = seed;
     int batch = runner->data.batch;
-    int batches = (sequences + batch - 1) / batch;
     double nats = 0, errors = 0;
-    for (int b = 0; b < batches; b++) {
+    for (int done = 0; done < sequences; done += batch) {
+        int rows = sequences - done < batch ? sequences - done : batch;
         nm_task_generate(task, &runner->data, &generator, task->min_length, task->max_length, length, repeats);
         nm_sequence_batch data = nm_runner_batch(runner);
-        nats += nm_sequence_run(runner->model, &data, false, runner->logits);
-        errors += nm_bit_errors(runner);
+        double cost = nm_sequence_run(runner->model, &data, false, runner->logits);
+        nats += rows == batch ? cost : nm_rows_cost(runner, rows);
+        errors += nm_bit_errors(runner, rows);
     }
-    result->sequences = batches * batch;
+    result->sequences = sequences;
     result->cost_bits = nats / M_LN2 / result->sequences;
     result->bit_errors = errors / result->sequences;
     result->min_length = length ? length : task->min_length;
@@ -140,6 +162,7 @@ typedef struct nm_trainer {
     double recent_cost;           /* bits per sequence, smoothed, for the progress line */
     uint64_t eval_seed;
     FILE *log;
+    char *log_target;             /* the log's path with its links followed */
     double start;                 /* when this run's training began */
     double last_progress;
     bool progress_shown;
@@ -210,15 +233,21 @@ static void nm_show_progress(nm_trainer *trainer)
     "sequences,seconds,train_cost_bits,eval_cost_bits,eval_bit_errors,eval_length,train_bit_errors,max_length\n"
 
 /* Keeps the header and the rows up to SEQUENCES of an existing log, so that
- * a resumed run's log reads as if the run had never stopped. */
+ * a resumed run's log reads as if the run had never stopped.  A log that is
+ * not a regular file, such as a device, is left alone. */
 static bool nm_trim_log(const char *path, uint64_t sequences)
 {
+    struct stat info;
+    if (stat(path, &info) != 0)
+        return errno == ENOENT;
+    if (!S_ISREG(info.st_mode))
+        return true;
     FILE *in = fopen(path, "r");
     if (!in)
-        return errno == ENOENT;
-    size_t length = strlen(path) + 8;
+        return false;
+    size_t length = strlen(path) + 32;
     char *temporary = nm_xmalloc(length);
-    snprintf(temporary, length, "%s.tmp", path);
+    snprintf(temporary, length, "%s.tmp.%ld", path, (long)getpid());
     FILE *out = fopen(temporary, "w");
     bool ok = out != NULL;
     char line[4096];
@@ -240,10 +269,26 @@ static bool nm_trim_log(const char *path, uint64_t sequences)
     if (out)
         ok = fclose(out) == 0 && ok;
     ok = ok && rename(temporary, path) == 0;
+    int error = errno;
     if (!ok)
         remove(temporary);
     free(temporary);
+    errno = error;
     return ok;
+}
+
+/* Flushes the log.  Returns false, after a message naming the reason, when
+ * a write failed. */
+static bool nm_flush_log(nm_trainer *trainer)
+{
+    errno = 0;
+    if (fflush(trainer->log) == 0 && !ferror(trainer->log))
+        return true;
+    int error = errno ? errno : EIO;
+    nm_clear_progress(trainer);
+    fprintf(stderr, "nmc: error: failed to write the log %s: %s; free some space or choose another --log\n",
+            trainer->options->log_path, strerror(error));
+    return false;
 }
 
 static bool nm_open_log(nm_trainer *trainer)
@@ -251,54 +296,59 @@ static bool nm_open_log(nm_trainer *trainer)
     const char *path = trainer->options->log_path;
     if (!path)
         return true;
+    const char *target = trainer->log_target;
     bool append = false;
     if (trainer->options->resume) {
-        if (!nm_trim_log(path, trainer->state.sequences)) {
+        if (!nm_trim_log(target, trainer->state.sequences)) {
             fprintf(stderr, "nmc: error: cannot update the log %s: %s\n", path, strerror(errno));
             return false;
         }
-        FILE *probe = fopen(path, "r");
-        append = probe != NULL;
-        if (probe)
-            fclose(probe);
+        /* An empty log gets its header again. */
+        struct stat info;
+        append = stat(target, &info) == 0 && (!S_ISREG(info.st_mode) || info.st_size > 0);
     }
-    trainer->log = fopen(path, append ? "a" : "w");
+    trainer->log = fopen(target, append ? "a" : "w");
     if (!trainer->log) {
         fprintf(stderr, "nmc: error: cannot write the log %s: %s\n", path, strerror(errno));
         return false;
     }
     if (!append)
         fputs(NM_LOG_HEADER, trainer->log);
-    fflush(trainer->log);
-    return true;
+    return nm_flush_log(trainer);
 }
 
 /* ---- evaluation, checkpoints and failures ------------------------------------ */
 
-static bool nm_save(nm_trainer *trainer)
+/* Prints the notes after a run stopped on a value that is not finite: what
+ * to change, and which checkpoint was kept. */
+static void nm_report_notes(const nm_trainer *trainer)
 {
-    const char *path = trainer->options->checkpoint;
-    if (!path)
-        return true;
-    char *error = NULL;
-    if (!nm_checkpoint_save(path, trainer->spec, trainer->runner.model, trainer->optimizer, &trainer->state, &error)) {
-        nm_clear_progress(trainer);
-        fprintf(stderr, "nmc: error: %s\n", error ? error : "cannot write the checkpoint");
-        free(error);
-        return false;
-    }
-    trainer->last_checkpoint = path;
-    trainer->checkpoint_sequences = trainer->state.sequences;
-    return true;
+    fprintf(stderr, "nmc: note: lower the learning rate, clip the gradients ('clip norm 10;') or use 'precision f64;'\n");
+    if (trainer->last_checkpoint)
+        fprintf(stderr, "nmc: note: the last good checkpoint, %s, was kept; it holds the run up to sequence %" PRIu64
+                "\n", trainer->last_checkpoint, trainer->checkpoint_sequences);
+    else if (!trainer->options->checkpoint)
+        fprintf(stderr, "nmc: note: no checkpoint was kept; pass --checkpoint FILE to keep one at each evaluation\n");
+    else
+        fprintf(stderr, "nmc: note: no checkpoint was written: the run stopped before its first evaluation\n");
 }
 
 /* A scheduled evaluation logs a row and starts the training cost over; the
  * final one of a run that stops between two leaves both alone, so that a
- * run resumed from there logs what an uninterrupted run would. */
+ * run resumed from there logs what an uninterrupted run would.  An
+ * evaluation cost that is not finite stops the run before anything is
+ * logged or saved. */
 static bool nm_evaluate_run(nm_trainer *trainer, nm_train_result *result, bool scheduled)
 {
     const nm_train_spec *spec = trainer->spec;
     nm_evaluate(&trainer->runner, &spec->task, trainer->eval_seed, spec->eval_sequences, 0, 0, &result->eval);
+    if (!isfinite(result->eval.cost_bits)) {
+        nm_clear_progress(trainer);
+        fprintf(stderr, "nmc: error: training stopped at sequence %" PRIu64 ": the evaluation cost became %s\n",
+                trainer->state.sequences, isnan(result->eval.cost_bits) ? "NaN" : "infinite");
+        nm_report_notes(trainer);
+        return false;
+    }
     double seconds = trainer->state.seconds;
     double train_cost = trainer->state.counted ? trainer->state.cost_sum / (double)trainer->state.counted : NAN;
     double train_errors = trainer->state.counted ? trainer->state.error_sum / (double)trainer->state.counted : NAN;
@@ -308,7 +358,8 @@ static bool nm_evaluate_run(nm_trainer *trainer, nm_train_result *result, bool s
         fprintf(trainer->log, "%" PRIu64 ",%.3f,%.6g,%.6g,%.6g,%d,%.6g,%d\n", trainer->state.sequences, seconds,
                 train_cost, result->eval.cost_bits, result->eval.bit_errors, result->eval.max_length, train_errors,
                 max_length);
-        fflush(trainer->log);
+        if (!nm_flush_log(trainer))
+            return false;
     }
     if (trainer->options->report) {
         nm_clear_progress(trainer);
@@ -327,7 +378,7 @@ static bool nm_evaluate_run(nm_trainer *trainer, nm_train_result *result, bool s
     return true;
 }
 
-/* Names where a NaN or infinity appeared and stops the run. */
+/* Names where a NaN or infinity appeared in the batch just run. */
 static void nm_report_nonfinite(nm_trainer *trainer, uint64_t first_sequence)
 {
     nm_runner *runner = &trainer->runner;
@@ -347,14 +398,70 @@ static void nm_report_nonfinite(nm_trainer *trainer, uint64_t first_sequence)
                 "infinite\n",
                 first_sequence + 1);
     }
-    fprintf(stderr, "nmc: note: lower the learning rate, clip the gradients ('clip norm 10;') or use 'precision f64;'\n");
-    if (trainer->last_checkpoint)
-        fprintf(stderr, "nmc: note: the last good checkpoint, %s, was kept; it holds the run up to sequence %" PRIu64
-                "\n", trainer->last_checkpoint, trainer->checkpoint_sequences);
-    else if (!trainer->options->checkpoint)
-        fprintf(stderr, "nmc: note: no checkpoint was kept; pass --checkpoint FILE to keep one at each evaluation\n");
-    else
-        fprintf(stderr, "nmc: note: no checkpoint was written: the run stopped before its first evaluation\n");
+    nm_report_notes(trainer);
+}
+
+/* Checks that the parameters, and with STATE the optimiser's state, are
+ * finite, and names the first value that is not.  The parameters are
+ * checked after every update.  The optimiser's state is up to three times
+ * their size, so it is checked only before a checkpoint is written. */
+static bool nm_check_values(nm_trainer *trainer, uint64_t sequence, bool state)
+{
+    const nm_sequence_model *model = trainer->runner.model;
+    const nm_optimizer *optimizer = trainer->optimizer;
+    bool doubles = model->engine->dtype == NM_F64;
+    const char *kind = NULL, *slot = "";
+    int tensor = 0;
+    size_t at = 0;
+    double value = 0;
+    for (int p = 0; p < model->param_count && !kind; p++) {
+        at = nm_first_nonfinite(model->params[p], model->param_sizes[p], doubles);
+        if (at < model->param_sizes[p]) {
+            kind = "parameter";
+            tensor = p;
+            value = nm_sequence_get(model, model->params, p, at);
+        }
+    }
+    for (int s = 0; state && s < optimizer->slot_count && !kind; s++) {
+        for (int p = 0; p < model->param_count && !kind; p++) {
+            at = nm_first_nonfinite(optimizer->slots[s][p], model->param_sizes[p], true);
+            if (at < model->param_sizes[p]) {
+                kind = "optimizer state";
+                slot = nm_optimizer_slot_name(optimizer, s);
+                tensor = p;
+                value = optimizer->slots[s][p][at];
+            }
+        }
+    }
+    if (!kind)
+        return true;
+    nm_clear_progress(trainer);
+    fprintf(stderr,
+            "nmc: error: training stopped at sequence %" PRIu64 ": the %s '%s%s%s' became %s %s update %" PRIu64
+            ", at entry %zu of %zu\n",
+            sequence, kind, slot, *slot ? "." : "", model->param_names[tensor], isnan(value) ? "NaN" : "infinite",
+            state ? "by" : "in", optimizer->steps, at, model->param_sizes[tensor]);
+    nm_report_notes(trainer);
+    return false;
+}
+
+static bool nm_save(nm_trainer *trainer)
+{
+    const char *path = trainer->options->checkpoint;
+    if (!path)
+        return true;
+    if (!nm_check_values(trainer, trainer->state.sequences, true))
+        return false;
+    char *error = NULL;
+    if (!nm_checkpoint_save(path, trainer->spec, trainer->runner.model, trainer->optimizer, &trainer->state, &error)) {
+        nm_clear_progress(trainer);
+        fprintf(stderr, "nmc: error: %s\n", error ? error : "cannot write the checkpoint");
+        free(error);
+        return false;
+    }
+    trainer->last_checkpoint = path;
+    trainer->checkpoint_sequences = trainer->state.sequences;
+    return true;
 }
 
 static bool nm_gradients_finite(const nm_sequence_model *model)
@@ -363,20 +470,24 @@ static bool nm_gradients_finite(const nm_sequence_model *model)
                                      model->engine->dtype == NM_F64));
 }
 
-/* One update on one batch; false when a value stopped being finite. */
+/* Runs one update on one batch.  Returns false, after a message, when a
+ * value stopped being finite. */
 static bool nm_train_batch(nm_trainer *trainer)
 {
     const nm_train_spec *spec = trainer->spec;
     nm_runner *runner = &trainer->runner;
     nm_sequence_model *model = runner->model;
+    uint64_t before = trainer->state.sequences;
     int max_length = nm_curriculum_length(spec, trainer->state.sequences);
     int min_length = spec->task.min_length < max_length ? spec->task.min_length : max_length;
     nm_task_generate(&spec->task, &runner->data, &trainer->state.generator, min_length, max_length, 0, 0);
     nm_sequence_batch data = nm_runner_batch(runner);
     nm_sequence_zero_grads(model);
     double nats = nm_sequence_run(model, &data, true, runner->logits);
-    if (!isfinite(nats) || !nm_gradients_finite(model))
+    if (!isfinite(nats) || !nm_gradients_finite(model)) {
+        nm_report_nonfinite(trainer, before);
         return false;
+    }
     int batch = runner->data.batch;
     if (batch > 1) {
         for (int p = 0; p < model->param_count; p++)
@@ -384,14 +495,77 @@ static bool nm_train_batch(nm_trainer *trainer)
                 nm_sequence_set(model, model->grads, p, i, nm_sequence_get(model, model->grads, p, i) / batch);
     }
     nm_optimizer_step(trainer->optimizer, model->params, model->grads, model->engine->dtype == NM_F64);
+    if (!nm_check_values(trainer, before + 1, false))
+        return false;
     trainer->state.updates = trainer->optimizer->steps;
     double bits = nats / M_LN2;
     trainer->state.cost_sum += bits;
-    trainer->state.error_sum += nm_bit_errors(runner);
+    trainer->state.error_sum += nm_bit_errors(runner, batch);
     trainer->state.counted += (uint64_t)batch;
     trainer->state.sequences += (uint64_t)batch;
     double per_sequence = bits / batch;
     trainer->recent_cost = trainer->recent_cost == 0 ? per_sequence : 0.98 * trainer->recent_cost + 0.02 * per_sequence;
+    return true;
+}
+
+/* Checks before any work that the checkpoint and the log can be written,
+ * and to resume that the checkpoint can be read, so that a bad path does
+ * not cost a run. */
+static bool nm_check_paths(const nm_train_options *options)
+{
+    const char *checkpoint = options->checkpoint, *log = options->log_path;
+    if (options->resume && !checkpoint) {
+        fprintf(stderr, "nmc: error: --resume needs --checkpoint FILE, the checkpoint to continue\n");
+        return false;
+    }
+    struct stat info;
+    if (checkpoint) {
+        if (stat(checkpoint, &info) == 0 && S_ISDIR(info.st_mode)) {
+            fprintf(stderr, "nmc: error: the checkpoint %s is a directory; name a file, such as %s/run.st\n",
+                    checkpoint, checkpoint);
+            return false;
+        }
+        char *error = NULL;
+        if (options->resume && !nm_checkpoint_check_readable(checkpoint, &error)) {
+            fprintf(stderr, "nmc: error: %s\n", error ? error : "cannot read the checkpoint");
+            free(error);
+            return false;
+        }
+        if (!options->resume && access(checkpoint, F_OK) == 0) {
+            fprintf(stderr,
+                    "nmc: error: the checkpoint %s exists; pass --resume to continue its run, or remove it to start "
+                    "again\n",
+                    checkpoint);
+            return false;
+        }
+        int status = nm_path_check_writable(checkpoint);
+        if (status) {
+            fprintf(stderr,
+                    "nmc: error: invalid --checkpoint %s: %s; name a file in an existing directory that you can "
+                    "write to\n",
+                    checkpoint, strerror(status));
+            return false;
+        }
+    }
+    if (log) {
+        if (stat(log, &info) == 0 && S_ISDIR(info.st_mode)) {
+            fprintf(stderr, "nmc: error: the log %s is a directory; name a file, such as %s/run.csv\n", log, log);
+            return false;
+        }
+        /* A new run never overwrites a log that is not empty. */
+        if (!options->resume && stat(log, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+            fprintf(stderr, "nmc: error: the log %s exists; %sremove it or choose another --log to start again\n",
+                    log, checkpoint ? "pass --resume to continue its run, or " : "");
+            return false;
+        }
+        int status = nm_path_check_writable(log);
+        if (status) {
+            fprintf(stderr,
+                    "nmc: error: invalid --log %s: %s; name a file in an existing directory that you can write to\n",
+                    log, strerror(status));
+            return false;
+        }
+    }
     return true;
 }
 
@@ -403,17 +577,10 @@ static bool nm_trainer_setup(nm_trainer *trainer, const nm_train_options *option
     trainer->state.seed = options->seed_given ? options->seed : spec->seed;
     trainer->total = options->sequences ? options->sequences : spec->sequences;
     trainer->eval_seed = trainer->state.seed ^ NM_EVAL_SALT;
-    if (options->checkpoint && !options->resume && access(options->checkpoint, F_OK) == 0) {
-        fprintf(stderr,
-                "nmc: error: the checkpoint %s exists; pass --resume to continue its run, or remove it to start "
-                "again\n",
-                options->checkpoint);
+    if (!nm_check_paths(options))
         return false;
-    }
-    if (options->resume && !options->checkpoint) {
-        fprintf(stderr, "nmc: error: --resume needs --checkpoint FILE, the checkpoint to continue\n");
-        return false;
-    }
+    if (options->log_path)
+        trainer->log_target = nm_path_follow_links(options->log_path);
     nm_dtype dtype = options->interp ? NM_F64 : spec->dtype;
     if (!nm_runner_init(&trainer->runner, spec, &spec->task, nm_task_max_steps(&spec->task), true, dtype,
                         options->interp, options->file))
@@ -436,13 +603,25 @@ static bool nm_trainer_setup(nm_trainer *trainer, const nm_train_options *option
         }
         trainer->last_checkpoint = options->checkpoint;
         trainer->checkpoint_sequences = trainer->state.sequences;
+        if (trainer->state.sequences > trainer->total) {
+            fprintf(stderr,
+                    "nmc: error: the checkpoint %s already contains %" PRIu64 " sequences, more than the %" PRIu64
+                    " that %s requests; pass --sequences above %" PRIu64 " to train on\n",
+                    options->checkpoint, trainer->state.sequences, trainer->total,
+                    options->sequences ? "--sequences" : "the train declaration", trainer->state.sequences);
+            return false;
+        }
+        /* Nothing is left to train, so nothing is evaluated or written. */
+        result->up_to_date = trainer->state.sequences == trainer->total;
+        if (result->up_to_date)
+            result->eval.cost_bits = result->eval.bit_errors = result->train_cost_bits = NAN;
     } else {
         nm_sequence_model_initialize(model, trainer->state.seed ^ NM_PARAM_SALT, spec->init);
         trainer->state.generator = trainer->state.seed;
     }
     trainer->first = trainer->state.sequences;
     trainer->initial = trainer->state.sequences;
-    return nm_open_log(trainer);
+    return result->up_to_date || nm_open_log(trainer);
 }
 
 /* Set by SIGINT and SIGTERM: the run stops after the current batch. */
@@ -482,7 +661,6 @@ int nm_train(const nm_train_options *options, nm_train_result *result)
     while (ok && trainer.state.sequences < trainer.total && !nm_stop_requested) {
         uint64_t before = trainer.state.sequences;
         if (!nm_train_batch(&trainer)) {
-            nm_report_nonfinite(&trainer, before);
             ok = false;
             break;
         }
@@ -501,7 +679,7 @@ int nm_train(const nm_train_options *options, nm_train_result *result)
          * resumes exactly, and the final evaluation is left for later. */
         nm_stop_clock(&trainer, result);
         ok = nm_save(&trainer);
-    } else if (ok && !evaluated) {
+    } else if (ok && !evaluated && !result->up_to_date) {
         nm_stop_clock(&trainer, result);
         ok = nm_evaluate_run(&trainer, result, false) && nm_save(&trainer);
     }
@@ -511,8 +689,12 @@ int nm_train(const nm_train_options *options, nm_train_result *result)
     result->sequences = trainer.state.sequences;
     result->trained = trainer.state.sequences - trainer.initial;
     result->sequences_per_second = result->seconds > 0 ? (double)result->trained / result->seconds : 0;
-    if (trainer.log)
-        ok = fclose(trainer.log) == 0 && ok;
+    if (trainer.log && fclose(trainer.log) != 0 && ok) {
+        fprintf(stderr, "nmc: error: failed to write the log %s: %s; free some space or choose another --log\n",
+                options->log_path, strerror(errno));
+        ok = false;
+    }
+    free(trainer.log_target);
     if (trainer.optimizer)
         nm_optimizer_free(trainer.optimizer);
     nm_runner_free(&trainer.runner);
@@ -549,6 +731,13 @@ int nm_eval_checkpoint(const nm_eval_options *options, nm_eval_result *result)
         status = 1;
     } else {
         nm_evaluate(&runner, task, options->seed, options->sequences, length, repeats, result);
+        if (!isfinite(result->cost_bits)) {
+            fprintf(stderr, "nmc: error: the cost of %s on these sequences is %s, although its parameters are finite; %s\n",
+                    options->checkpoint, isnan(result->cost_bits) ? "NaN" : "infinite",
+                    dtype == NM_F32 ? "try --interp, which computes in double precision"
+                                    : "the parameters are too large: use an earlier checkpoint");
+            status = 1;
+        }
     }
     nm_runner_free(&runner);
     return status;

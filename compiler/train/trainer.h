@@ -54,11 +54,14 @@ typedef struct nm_train_result {
     double compile_seconds;
     nm_dtype dtype;
     bool interrupted;              /* stopped by SIGINT or SIGTERM */
+    bool up_to_date;               /* the checkpoint already contained the sequences requested */
 } nm_train_result;
 
 /* Trains; prints errors to stderr.  Returns 0, or 1 after an error.  On
  * SIGINT or SIGTERM it stops after the current batch, writes the
- * checkpoint and returns 0 with RESULT->interrupted set. */
+ * checkpoint and returns 0 with RESULT->interrupted set.  When the resumed
+ * checkpoint already contains the sequences requested, it trains nothing,
+ * writes nothing and returns 0 with RESULT->up_to_date set. */
 int nm_train(const nm_train_options *options, nm_train_result *result);
 
 typedef struct nm_eval_options {
@@ -72,8 +75,9 @@ typedef struct nm_eval_options {
     bool interp;
 } nm_eval_options;
 
-/* Evaluates the parameters of a checkpoint on fresh sequences.  Returns 0,
- * or 1 after printing an error. */
+/* Evaluates the parameters of a checkpoint on exactly OPTIONS->sequences
+ * fresh sequences: of the last batch only the first rows count.  Returns
+ * 0, or 1 after printing an error. */
 int nm_eval_checkpoint(const nm_eval_options *options, nm_eval_result *result);
 
 #endif

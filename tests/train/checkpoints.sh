@@ -2,7 +2,9 @@
 # Checkpoints that cannot be used are refused with a message naming the
 # file and what is wrong, and nothing is overwritten: a corrupt file, a
 # truncated one, one that is not a safetensors file, one written for
-# another model or another run, and an existing checkpoint without --resume.
+# another model or another run, one with invalid seconds, a directory, an
+# existing checkpoint without --resume, and one that already contains
+# more sequences than requested.
 set -uo pipefail
 nmc=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -67,6 +69,45 @@ expect_error "other optimizer" "its optimizer is" \
 # Evaluation only needs the same model: a different optimiser is fine.
 "$nmc" eval "$dir/faster.nm" --checkpoint "$dir/good.st" --sequences 10 > /dev/null \
     || { echo "FAIL: eval with another optimiser" >&2; failures=$((failures + 1)); }
+
+# Edited seconds, which the checksum leaves out, are checked on their own.
+for seconds in nan -1e9 inf abc ''; do
+    cp "$dir/good.st" "$dir/seconds.st"
+    python3 "$here/edit_checkpoint.py" "$dir/seconds.st" --seconds "$seconds"
+    expect_error "seconds '$seconds'" "seconds.st records invalid training seconds '$seconds'" \
+        "$nmc" train "$here/tiny.nm" --sequences 100 --checkpoint "$dir/seconds.st" --resume --quiet
+done
+cp "$dir/good.st" "$dir/seconds.st"
+python3 "$here/edit_checkpoint.py" "$dir/seconds.st" --seconds 12.5
+"$nmc" train "$here/tiny.nm" --sequences 70 --checkpoint "$dir/seconds.st" --resume --quiet \
+    || { echo "FAIL: valid edited seconds refused" >&2; failures=$((failures + 1)); }
+
+# A checkpoint that contains more sequences than requested is rejected.
+# One that contains as many is left unchanged, with a note and no cost.
+expect_error "fewer sequences" "good.st already contains 60 sequences, more than the 50 that --sequences requests" \
+    "$nmc" train "$here/tiny.nm" --sequences 50 --checkpoint "$dir/good.st" --resume
+if grep -qi nan "$dir/out"; then
+    echo "FAIL: fewer sequences: a NaN was printed" >&2
+    failures=$((failures + 1))
+fi
+"$nmc" train "$here/tiny.nm" --sequences 60 --checkpoint "$dir/good.st" --resume > "$dir/out" 2> "$dir/err"
+status=$?
+if [ $status -ne 0 ] || ! grep -q "nothing left to train: the checkpoint .*good.st already contains 60 sequences" "$dir/err" \
+    || grep -qi nan "$dir/out"; then
+    echo "FAIL: as many sequences: status $status" >&2
+    cat "$dir/out" "$dir/err" >&2
+    failures=$((failures + 1))
+fi
+"$nmc" train "$here/tiny.nm" --sequences 60 --checkpoint "$dir/good.st" --resume --json > "$dir/out" 2> /dev/null
+jq -e '.sequences == 60 and .trained == 0 and .cost_bits == null' "$dir/out" > /dev/null \
+    || { echo "FAIL: as many sequences, JSON: $(cat "$dir/out")" >&2; failures=$((failures + 1)); }
+
+# A directory is named as one.
+mkdir "$dir/folder"
+expect_error "directory, resume" "the checkpoint .*folder is a directory" \
+    "$nmc" train "$here/tiny.nm" --sequences 100 --checkpoint "$dir/folder" --resume --quiet
+expect_error "directory, eval" "folder' is a directory" "$nmc" eval "$here/tiny.nm" --checkpoint "$dir/folder"
+rmdir "$dir/folder"
 
 # None of the refused runs touched the good checkpoint.
 cmp -s "$dir/good.st" "$dir/keep.st" || { echo "FAIL: the good checkpoint changed" >&2; failures=$((failures + 1)); }
