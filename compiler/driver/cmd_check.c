@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "import/import.h"
 #include "jit/net_jit.h"
 #include "net/emit.h"
 #include "net/lower.h"
@@ -285,6 +286,10 @@ int nm_command_build(nm_args *args)
         bool ok;
         nm_program *program = nm_driver_load(&diag, options.file, NULL, NULL, &ok);
         const struct nm_model *model = ok ? nm_driver_pick_model(program, options.model) : NULL;
+        if (model && !nm_driver_model_batch(args, program, model, batch)) {
+            nm_program_free(program);
+            return NM_EXIT_USAGE;
+        }
         nm_buf out;
         nm_buf_init(&out);
         bool optimize = !options.opt || strcmp(options.opt, "2") == 0;
@@ -378,6 +383,13 @@ int nm_command_import(nm_args *args)
         return NM_EXIT_USAGE;
     if (!format || !argument) {
         nm_usage_error(args, "expected --from FORMAT and its argument");
+        return NM_EXIT_USAGE;
+    }
+    if (name && !nm_import_valid_name(name)) {
+        nm_usage_error(args,
+                       "invalid --name '%s'; a name is a letter or '_' followed by letters, digits and '_', "
+                       "at most %d bytes, and not one of the keywords machine, import, model, task and train",
+                       name, NM_MAX_NAME_LENGTH);
         return NM_EXIT_USAGE;
     }
 

@@ -46,9 +46,11 @@ static int nm_gradcheck_usage(void)
            "  --model NAME     the model (needed when FILE declares several)\n"
            "  --steps T        time steps of the sequence (default 5)\n"
            "  --batch B        sequences at once (default 2)\n"
-           "  --samples K      entries compared per tensor, all of a smaller one (default 20)\n"
+           "  --samples K      entries compared per tensor, at least 1; all of a smaller\n"
+           "                   tensor (default 20)\n"
            "  --seed S         seed of the parameters, the data and the sample (default 1)\n"
-           "  --inputs N, --outputs M   sizes for a model that does not give them\n"
+           "  --inputs N, --outputs M   sizes for a model that gets none from its declaration\n"
+           "                   or its train declaration\n"
            "  --interp         evaluate with the reference interpreter instead of the JIT\n"
            "                   (the JIT compiles the cells in double precision)\n",
            NM_GRADCHECK_TOLERANCE);
@@ -104,6 +106,15 @@ static int nm_parse_gradcheck(nm_args *args, nm_gradcheck_options *options)
         nm_usage_error(args, "--steps must be from 1 to 10000 and --batch from 1 to 4096");
         return NM_EXIT_USAGE;
     }
+    if (options->samples < 1) {
+        nm_usage_error(args, "--samples must be at least 1, the entries compared per tensor");
+        return NM_EXIT_USAGE;
+    }
+    for (int i = 4; i < 6; i++)
+        if (numbers[i] && (*targets[i] < 1 || *targets[i] > NM_MAX_MODEL_DIM)) {
+            nm_usage_error(args, "%s must be from 1 to %d", names[i], NM_MAX_MODEL_DIM);
+            return NM_EXIT_USAGE;
+        }
     return NM_EXIT_OK;
 }
 
@@ -139,7 +150,20 @@ static int nm_report(const nm_gradcheck_result *results, int count)
     return failures ? NM_EXIT_ERROR : NM_EXIT_OK;
 }
 
-static int nm_run_gradcheck(const nm_gradcheck_options *options, const nm_program *program,
+/* Checks a size given with --inputs or --outputs against the one the
+ * model has (0 when it has none). */
+static bool nm_check_size_option(const nm_args *args, const nm_model *model, const char *option, uint64_t given,
+                                 int declared, const char *what)
+{
+    if (!given || !declared || given == (uint64_t)declared)
+        return true;
+    nm_usage_error(args, "%s %llu does not match model '%s', %s %d %s; leave %s out", option,
+                   (unsigned long long)given, model->name,
+                   model->sized ? "which declares" : "whose train declaration's task has", declared, what, option);
+    return false;
+}
+
+static int nm_run_gradcheck(nm_args *args, const nm_gradcheck_options *options, const nm_program *program,
                             const nm_model *model)
 {
     nm_ntm_spec spec = model->spec;
@@ -148,10 +172,15 @@ static int nm_run_gradcheck(const nm_gradcheck_options *options, const nm_progra
         spec.inputs = nm_task_inputs(&train->task);
         spec.outputs = nm_task_outputs(&train->task);
     }
+    if (!nm_check_size_option(args, model, "--inputs", options->inputs, spec.inputs, "inputs")
+        || !nm_check_size_option(args, model, "--outputs", options->outputs, spec.outputs, "outputs"))
+        return NM_EXIT_USAGE;
     if (options->inputs)
         spec.inputs = (int)options->inputs;
     if (options->outputs)
         spec.outputs = (int)options->outputs;
+    if (spec.inputs > 0 && spec.outputs > 0 && !nm_driver_check_batch(args, model->name, &spec, options->batch))
+        return NM_EXIT_USAGE;
     if (spec.inputs <= 0 || spec.outputs <= 0) {
         fprintf(stderr, "nmc: error: model '%s' gives no inputs and outputs; add 'inputs N; outputs M;', "
                         "a train declaration of the model, or pass --inputs and --outputs\n",
@@ -213,7 +242,7 @@ int nm_command_gradcheck(nm_args *args)
     bool ok;
     nm_program *program = nm_driver_load(&diag, options.file, NULL, NULL, &ok);
     const nm_model *model = ok ? nm_driver_pick_model(program, options.model) : NULL;
-    status = model ? nm_run_gradcheck(&options, program, model) : NM_EXIT_ERROR;
+    status = model ? nm_run_gradcheck(args, &options, program, model) : NM_EXIT_ERROR;
     nm_program_free(program);
     return status;
 }
@@ -234,6 +263,38 @@ static bool nm_driver_model_spec(const nm_program *program, const nm_model *mode
                     "declaration of the model\n",
             model->name);
     return false;
+}
+
+bool nm_driver_check_batch(const nm_args *args, const char *name, const nm_ntm_spec *spec, uint64_t batch)
+{
+    nm_model_size size = nm_model_measure(spec);
+    if (size.parameters > NM_MAX_PARAMETERS) {
+        nm_usage_error(args, "model '%s' has %llu parameters with %d inputs and %d outputs; the limit is %d; "
+                             "use fewer inputs or outputs",
+                       name, (unsigned long long)size.parameters, spec->inputs, spec->outputs,
+                       NM_MAX_PARAMETERS);
+        return false;
+    }
+    uint64_t largest = nm_model_max_batch(&size);
+    if (batch <= largest)
+        return true;
+    nm_usage_error(args, "--batch %llu is too large for model '%s': its largest tensor has %llu elements per "
+                         "sequence, and a tensor may have at most %d; use --batch %llu or less",
+                   (unsigned long long)batch, name, (unsigned long long)size.per_sequence, NM_MAX_TENSOR_ELEMENTS,
+                   (unsigned long long)largest);
+    return false;
+}
+
+bool nm_driver_model_batch(const nm_args *args, const nm_program *program, const nm_model *model, uint64_t batch)
+{
+    nm_ntm_spec spec = model->spec;
+    const nm_train_spec *train = nm_program_find_train(program, model->name);
+    if (!model->sized && train) {
+        spec.inputs = nm_task_inputs(&train->task);
+        spec.outputs = nm_task_outputs(&train->task);
+    }
+    /* Building the cells reports a model without sizes. */
+    return spec.inputs <= 0 || spec.outputs <= 0 || nm_driver_check_batch(args, model->name, &spec, batch);
 }
 
 /* --emit=graph: the forward cell, then its backward cell. */

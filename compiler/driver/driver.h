@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "program.h"
+#include "tensor/ntm.h"
 
 /* Exit statuses of nmc. */
 enum {
@@ -34,7 +35,9 @@ void nm_usage_error(const nm_args *args, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 /* Matches --NAME VALUE or --NAME=VALUE at the cursor; on a match stores the
  * value, advances the cursor and returns true.  A missing value is a usage
- * error reported through *failed. */
+ * error reported through *failed, and so is a second value when *VALUE is
+ * already set.  An option that may be repeated passes a fresh NULL pointer
+ * each time. */
 bool nm_take_value(nm_args *args, const char *name, const char **value, bool *failed);
 /* Matches the flag --NAME at the cursor. */
 bool nm_take_flag(nm_args *args, const char *name);
@@ -66,6 +69,16 @@ bool nm_parse_layout(const char *text, nm_layout *layout);
 
 struct nm_model;
 const struct nm_model *nm_driver_pick_model(const nm_program *program, const char *name);
+/* Checks that the model NAME with SPEC has at most NM_MAX_PARAMETERS
+ * parameters, and that batches of BATCH sequences keep every tensor within
+ * NM_MAX_TENSOR_ELEMENTS.  Returns false after a usage error that names
+ * the change to make. */
+bool nm_driver_check_batch(const nm_args *args, const char *name, const nm_ntm_spec *spec, uint64_t batch);
+/* Checks MODEL as nm_driver_check_batch does, with the sizes of its train
+ * declaration when it gives none.  A model without sizes passes, because
+ * building its cells reports it. */
+bool nm_driver_model_batch(const nm_args *args, const nm_program *program, const struct nm_model *model,
+                           uint64_t batch);
 /* Prints a model's forward and backward cells (nmc build --emit=graph), or
  * the LLVM IR of their step functions (--emit=llvm --model NAME). */
 bool nm_emit_model_graph(const nm_program *program, const struct nm_model *model, int batch, nm_buf *out);

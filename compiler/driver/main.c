@@ -50,15 +50,19 @@ bool nm_take_value(nm_args *args, const char *name, const char **value, bool *fa
 {
     const char *arg = args->values[args->index];
     size_t length = strlen(name);
-    if (strncmp(arg, name, length) != 0)
+    if (strncmp(arg, name, length) != 0 || (arg[length] != '=' && arg[length] != '\0'))
         return false;
+    if (*value) {
+        nm_usage_error(args, "option %s given twice; give it once", name);
+        *failed = true;
+        args->index++;
+        return true;
+    }
     if (arg[length] == '=') {
         *value = arg + length + 1;
         args->index++;
         return true;
     }
-    if (arg[length] != '\0')
-        return false;
     if (args->index + 1 >= args->count) {
         nm_usage_error(args, "option %s needs a value", name);
         *failed = true;

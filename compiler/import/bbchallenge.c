@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "import.h"
+#include "machine/machine.h"
 
 /* States have letters A to Z. */
 enum { NM_BB_MAX_STATES = 26 };
@@ -204,18 +205,50 @@ nm_decl *nm_import_bbchallenge(nm_arena *arena, nm_diag *diag, const nm_source *
     return reader.decl;
 }
 
+static const char *const nm_keywords[] = {"machine", "import", "model", "task", "train"};
+
+/* Returns whether C is an ASCII letter, digit or '_', whatever the locale. */
+static bool nm_is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static bool nm_is_keyword(const char *name)
+{
+    for (size_t k = 0; k < sizeof nm_keywords / sizeof *nm_keywords; k++)
+        if (strcmp(name, nm_keywords[k]) == 0)
+            return true;
+    return false;
+}
+
+bool nm_import_valid_name(const char *name)
+{
+    size_t length = strlen(name);
+    if (length == 0 || length > NM_MAX_NAME_LENGTH || isdigit((unsigned char)name[0]))
+        return false;
+    for (const char *c = name; *c; c++)
+        if (!nm_is_name_char(*c))
+            return false;
+    return !nm_is_keyword(name);
+}
+
 const char *nm_import_machine_name(nm_arena *arena, const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t length = strcspn(base, ".");
     if (length == 0)
-        return "machine";
+        return "imported";
+    /* Leaves room for the one character of prefix or suffix below. */
+    if (length > NM_MAX_NAME_LENGTH - 1)
+        length = NM_MAX_NAME_LENGTH - 1;
     char *name = nm_arena_strndup(arena, base, length);
     for (char *c = name; *c; c++)
-        if (!isalnum((unsigned char)*c) && *c != '_')
+        if (!nm_is_name_char(*c))
             *c = '_';
     if (isdigit((unsigned char)name[0]))
         return nm_arena_printf(arena, "m%s", name);
+    if (nm_is_keyword(name))
+        return nm_arena_printf(arena, "%s_", name);
     return name;
 }

@@ -30,7 +30,13 @@ nm_decl *nm_import_yaml(nm_arena *arena, nm_diag *diag, const nm_source *source,
                         const char *name, const nm_import_options *options);
 
 /* A machine name derived from a file name: its base name without the
- * extension, with characters other than letters, digits and '_' replaced. */
+ * extension, with characters other than letters, digits and '_' replaced.
+ * The result passes nm_import_valid_name. */
 const char *nm_import_machine_name(nm_arena *arena, const char *path);
+
+/* Returns whether NAME can name a machine in .nm source: a letter or '_',
+ * then letters, digits and '_', at most NM_MAX_NAME_LENGTH bytes, and not a
+ * keyword (machine, import, model, task, train). */
+bool nm_import_valid_name(const char *name);
 
 #endif

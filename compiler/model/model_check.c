@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,8 +142,21 @@ static void nm_check_memory(nm_model_checker *checker, const nm_option *option)
         nm_error(checker->diag, option->loc, "'memory' takes rows and width, as in 'memory 128 x 20;'");
         return;
     }
-    nm_count(checker, values->items[0], 1, NM_MAX_MODEL_DIM, "number of memory rows", &checker->model->spec.rows);
-    nm_count(checker, values->items[2], 1, NM_MAX_MODEL_DIM, "memory width", &checker->model->spec.width);
+    nm_ntm_spec *spec = &checker->model->spec;
+    int rows, width;
+    bool rows_valid = nm_count(checker, values->items[0], 1, NM_MAX_MODEL_DIM, "number of memory rows", &rows);
+    bool width_valid = nm_count(checker, values->items[2], 1, NM_MAX_MODEL_DIM, "memory width", &width);
+    if (!rows_valid || !width_valid)
+        return;
+    if ((uint64_t)rows * (uint64_t)width > NM_MAX_MEMORY_CELLS) {
+        nm_error(checker->diag, option->loc,
+                 "memory %d x %d has %llu cells; the limit is %d (65536 rows of 512); use fewer rows or a "
+                 "narrower memory",
+                 rows, width, (unsigned long long)rows * (unsigned long long)width, NM_MAX_MEMORY_CELLS);
+        return;
+    }
+    spec->rows = rows;
+    spec->width = width;
 }
 
 static void nm_check_shifts(nm_model_checker *checker, const nm_option *option)
@@ -334,6 +348,76 @@ static void nm_check_consistency(nm_model_checker *checker)
     if ((spec->inputs > 0) != (spec->outputs > 0))
         nm_error(checker->diag, decl->name_loc, "model '%s' gives %s but not %s; give both or neither",
                  decl->name, spec->inputs > 0 ? "inputs" : "outputs", spec->inputs > 0 ? "outputs" : "inputs");
+    /* Without inputs and outputs the count is the least the model can
+     * have, so a train declaration counts again with its task's sizes. */
+    nm_ntm_spec sized = *spec;
+    if (sized.inputs <= 0 || sized.outputs <= 0)
+        sized.inputs = sized.outputs = 1;
+    nm_model_size size = nm_model_measure(&sized);
+    if (size.parameters > NM_MAX_PARAMETERS)
+        nm_error(checker->diag, decl->name_loc,
+                 "model '%s' has %llu parameters; the limit is %d; use a smaller controller, a narrower "
+                 "memory or fewer heads",
+                 decl->name, (unsigned long long)size.parameters, NM_MAX_PARAMETERS);
+}
+
+/* The parameters of a linear layer from IN to OUT units, with its bias. */
+static uint64_t nm_linear_parameters(uint64_t in, uint64_t out)
+{
+    return in * out + out;
+}
+
+static uint64_t nm_max(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+nm_model_size nm_model_measure(const nm_ntm_spec *spec)
+{
+    /* The shapes are those that nm_ntm_build gives the cell, and the
+     * backward cell has no others.  tests/tensor/test_model_size.c compares
+     * the two. */
+    nm_model_size size = {0, 0, 0};
+    uint64_t rows = (uint64_t)spec->rows, width = (uint64_t)spec->width;
+    uint64_t reads = (uint64_t)spec->read_heads, writes = (uint64_t)spec->write_heads;
+    uint64_t shifts = 2 * (uint64_t)spec->shift_range + 1;
+    uint64_t read_head = width + shifts + 3, write_head = read_head + 2 * width;
+    uint64_t projection = reads * read_head + writes * write_head;
+    uint64_t in = (uint64_t)spec->inputs + reads * width;
+    size.per_sequence = nm_max(rows * width, nm_max(projection, in));
+    for (int l = 0; l < spec->layers; l++) {
+        uint64_t units = (uint64_t)spec->sizes[l];
+        uint64_t out = spec->controller == NM_CONTROLLER_LSTM ? 4 * units : units;
+        size.parameters += nm_linear_parameters(in, out);
+        size.largest_fixed = nm_max(size.largest_fixed, in * out);
+        if (spec->controller == NM_CONTROLLER_LSTM) {
+            size.parameters += units * out;
+            size.largest_fixed = nm_max(size.largest_fixed, units * out);
+        }
+        size.per_sequence = nm_max(size.per_sequence, out);
+        in = units;
+    }
+    uint64_t hidden = in, outputs = (uint64_t)spec->outputs;
+    size.parameters += nm_linear_parameters(hidden, projection);
+    size.parameters += nm_linear_parameters(hidden + reads * width, outputs);
+    size.largest_fixed = nm_max(size.largest_fixed, nm_max(hidden * projection, (hidden + reads * width) * outputs));
+    size.per_sequence = nm_max(size.per_sequence, nm_max(hidden + reads * width, outputs));
+    if (spec->memory_init.kind == NM_STATE_LEARNED) {
+        size.parameters += rows * width;
+        size.largest_fixed = nm_max(size.largest_fixed, rows * width);
+    }
+    if (spec->read_init.kind == NM_STATE_LEARNED)
+        size.parameters += reads * width;
+    if (spec->weighting_init.kind == NM_STATE_LEARNED)
+        size.parameters += (reads + writes) * rows;
+    return size;
+}
+
+uint64_t nm_model_max_batch(const nm_model_size *size)
+{
+    if (size->largest_fixed > NM_MAX_TENSOR_ELEMENTS || size->per_sequence == 0)
+        return 0;
+    return NM_MAX_TENSOR_ELEMENTS / size->per_sequence;
 }
 
 nm_model *nm_model_check(nm_arena *arena, nm_diag *diag, const nm_decl *decl)

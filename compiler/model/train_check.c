@@ -115,8 +115,17 @@ nm_task *nm_task_check(nm_arena *arena, nm_diag *diag, const nm_decl *decl)
         return NULL;
     }
     int errors = diag->errors;
-    for (const nm_option *option = decl->options; option; option = option->next)
+    for (const nm_option *option = decl->options; option; option = option->next) {
+        const nm_option *first = decl->options;
+        while (first != option && strcmp(first->name, option->name) != 0)
+            first = first->next;
+        if (first != option) {
+            nm_error(diag, option->loc, "duplicate '%s' in task '%s'; keep only one", option->name, decl->name);
+            nm_note(diag, first->loc, "first given here");
+            continue;
+        }
         nm_task_option(diag, &task->spec, option->name, option->loc, &option->values);
+    }
     return diag->errors == errors ? task : NULL;
 }
 
@@ -161,7 +170,20 @@ static void nm_check_optimizer(nm_diag *diag, const nm_option *option, nm_optimi
         const char *name;
         const nm_value *value;
         double number;
-        if (!nm_named_argument(diag, call, a, &name, &value) || !nm_value_number(diag, value, &number))
+        if (!nm_named_argument(diag, call, a, &name, &value))
+            continue;
+        size_t first = 0;
+        while (first < a
+               && !(call->args[first].count == 2 && call->args[first].items[0]->kind == NM_VALUE_NAME
+                    && strcmp(call->args[first].items[0]->text, name) == 0))
+            first++;
+        if (first < a) {
+            nm_error(diag, call->args[a].items[0]->loc, "duplicate '%s' in %s(...); keep only one", name,
+                     call->text);
+            nm_note(diag, call->args[first].items[0]->loc, "first given here");
+            continue;
+        }
+        if (!nm_value_number(diag, value, &number))
             continue;
         double *target = strcmp(name, "lr") == 0                                           ? &spec->lr
                          : strcmp(name, "momentum") == 0 && spec->kind != NM_OPTIMIZER_ADAM ? &spec->momentum
@@ -174,11 +196,12 @@ static void nm_check_optimizer(nm_diag *diag, const nm_option *option, nm_optimi
             nm_error(diag, call->args[a].items[0]->loc, "%s has no setting '%s'", call->text, name);
             continue;
         }
-        if (number < 0 || (target != &spec->momentum && target != &spec->epsilon && number == 0)
-            || ((target == &spec->decay || target == &spec->beta1 || target == &spec->beta2
-                 || target == &spec->momentum) && number >= 1)) {
-            bool fraction = target == &spec->decay || target == &spec->beta1 || target == &spec->beta2
-                            || target == &spec->momentum;
+        /* The rates that weigh the old state against the new gradient lie
+         * in [0, 1).  The learning rate and epsilon are positive, because an
+         * epsilon of 0 divides 0 by 0 where a gradient is 0. */
+        bool fraction = target == &spec->decay || target == &spec->beta1 || target == &spec->beta2
+                        || target == &spec->momentum;
+        if (fraction ? number < 0 || number >= 1 : number <= 0) {
             nm_error(diag, value->loc, "invalid %s %s for %s; expected %s", name, value->text, call->text,
                      fraction ? "a number from 0 up to but not including 1" : "a positive number");
             continue;
@@ -334,6 +357,67 @@ static void nm_check_train_option(nm_diag *diag, const nm_option *option, nm_tra
     }
 }
 
+/* Returns the earlier argument of TASK with the name of argument INDEX,
+ * or NULL.  Arguments that are not a name and a value are skipped. */
+static const nm_value *nm_first_task_argument(const nm_value *task, size_t index)
+{
+    const char *name = task->args[index].items[0]->text;
+    for (size_t a = 0; a < index; a++) {
+        const nm_values *argument = &task->args[a];
+        if (argument->count >= 2 && argument->items[0]->kind == NM_VALUE_NAME
+            && strcmp(argument->items[0]->text, name) == 0)
+            return argument->items[0];
+    }
+    return NULL;
+}
+
+/* Returns whether two options of a train declaration set the same thing.
+ * Options of the same name do, except 'clip value' and 'clip norm'. */
+static bool nm_same_train_option(const nm_option *a, const nm_option *b)
+{
+    if (strcmp(a->name, b->name) != 0)
+        return false;
+    if (strcmp(a->name, "clip") != 0 || a->values.count == 0 || b->values.count == 0)
+        return true;
+    const nm_value *x = a->values.items[0], *y = b->values.items[0];
+    return x->kind != NM_VALUE_NAME || y->kind != NM_VALUE_NAME || strcmp(x->text, y->text) == 0;
+}
+
+/* Returns the earlier option of FIRST's list that OPTION repeats, or NULL. */
+static const nm_option *nm_first_train_option(const nm_option *first, const nm_option *option)
+{
+    for (; first != option; first = first->next)
+        if (nm_same_train_option(first, option))
+            return first;
+    return NULL;
+}
+
+/* Checks the model's parameters with the task's inputs and outputs, and
+ * the batch against the largest tensor of a cell. */
+static void nm_check_train_size(nm_diag *diag, const nm_decl *decl, const nm_train_spec *spec,
+                                const nm_value *batch)
+{
+    nm_ntm_spec ntm = spec->model->spec;
+    ntm.inputs = nm_task_inputs(&spec->task);
+    ntm.outputs = nm_task_outputs(&spec->task);
+    nm_model_size size = nm_model_measure(&ntm);
+    if (size.parameters > NM_MAX_PARAMETERS) {
+        nm_error(diag, decl->name_loc,
+                 "model '%s' has %llu parameters with the %d inputs and %d outputs of its task; the limit "
+                 "is %d; use a smaller controller, a narrower memory or fewer heads",
+                 decl->name, (unsigned long long)size.parameters, ntm.inputs, ntm.outputs, NM_MAX_PARAMETERS);
+        return;
+    }
+    uint64_t largest = nm_model_max_batch(&size);
+    if ((uint64_t)spec->batch <= largest)
+        return;
+    nm_error(diag, batch ? batch->loc : decl->name_loc,
+             "batch %d is too large for model '%s': its largest tensor has %llu elements per sequence, "
+             "and a tensor may have at most %d; use a batch of at most %llu",
+             spec->batch, decl->name, (unsigned long long)size.per_sequence, NM_MAX_TENSOR_ELEMENTS,
+             (unsigned long long)largest);
+}
+
 nm_train_spec *nm_train_check(nm_arena *arena, nm_diag *diag, const nm_decl *decl, const struct nm_program *program)
 {
     nm_train_spec *spec = nm_arena_calloc(arena, 1, sizeof *spec);
@@ -372,11 +456,31 @@ nm_train_spec *nm_train_check(nm_arena *arena, nm_diag *diag, const nm_decl *dec
             nm_error(diag, decl->task->loc, "each argument of a task is a name and a value, as in copy(width 8)");
             continue;
         }
+        const nm_value *first = nm_first_task_argument(decl->task, a);
+        if (first) {
+            nm_error(diag, argument->items[0]->loc, "duplicate argument '%s' of task '%s'; keep only one",
+                     first->text, decl->task->text);
+            nm_note(diag, first->loc, "first given here");
+            continue;
+        }
         nm_values rest = {argument->items + 1, argument->count - 1, 0};
         nm_task_option(diag, &spec->task, argument->items[0]->text, argument->items[0]->loc, &rest);
     }
-    for (const nm_option *option = decl->options; option; option = option->next)
+    const nm_value *batch = NULL;
+    for (const nm_option *option = decl->options; option; option = option->next) {
+        const nm_option *first = nm_first_train_option(decl->options, option);
+        if (first) {
+            bool clip = strcmp(option->name, "clip") == 0 && option->values.count > 0
+                        && option->values.items[0]->kind == NM_VALUE_NAME;
+            nm_error(diag, option->loc, "duplicate '%s%s%s' in the train declaration of model '%s'; keep only one",
+                     option->name, clip ? " " : "", clip ? option->values.items[0]->text : "", decl->name);
+            nm_note(diag, first->loc, "first given here");
+            continue;
+        }
         nm_check_train_option(diag, option, spec);
+        if (strcmp(option->name, "batch") == 0 && option->values.count == 1)
+            batch = option->values.items[0];
+    }
     const nm_ntm_spec *ntm = &model->spec;
     if (model->sized && (ntm->inputs != nm_task_inputs(&spec->task) || ntm->outputs != nm_task_outputs(&spec->task)))
         nm_error(diag, decl->name_loc,
@@ -384,5 +488,7 @@ nm_train_spec *nm_train_check(nm_arena *arena, nm_diag *diag, const nm_decl *dec
                  "from the model or change them",
                  model->name, ntm->inputs, ntm->outputs, nm_task_inputs(&spec->task),
                  nm_task_outputs(&spec->task));
+    else if (diag->errors == errors)
+        nm_check_train_size(diag, decl, spec, batch);
     return diag->errors == errors ? spec : NULL;
 }
