@@ -1,6 +1,7 @@
 /* Gradient checking; see gradcheck.h. */
 #include "gradcheck.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,11 @@
  * the remaining error is O(h^4) plus rounding in the loss (1e-16 / h):
  * about 1e-10 relative for these losses. */
 #define NM_GRADCHECK_STEP 2e-4
+
+/* The rounding error of one loss evaluation, in units of DBL_EPSILON times
+ * the loss.  A finite difference divides it by the step, and a difference
+ * between the two gradients below that bound is rounding, not an error. */
+#define NM_GRADCHECK_ROUNDING 16
 
 static double nm_loss_at(nm_sequence_model *model, const nm_sequence_batch *batch, int tensor, size_t index,
                          double value)
@@ -21,8 +27,14 @@ static double nm_loss_at(nm_sequence_model *model, const nm_sequence_batch *batc
     return loss;
 }
 
+double nm_gradcheck_error(double analytic, double numeric, double floor, double rounding)
+{
+    double scale = fmax(fmax(fabs(analytic), fabs(numeric)), floor);
+    return fmax(fabs(analytic - numeric) - rounding, 0.0) / scale;
+}
+
 static void nm_check_tensor(nm_sequence_model *model, const nm_sequence_batch *batch, int tensor,
-                            size_t samples, uint64_t *random, nm_gradcheck_result *result)
+                            size_t samples, double rounding, uint64_t *random, nm_gradcheck_result *result)
 {
     size_t size = model->param_sizes[tensor];
     result->name = model->param_names[tensor];
@@ -50,8 +62,7 @@ static void nm_check_tensor(nm_sequence_model *model, const nm_sequence_batch *b
                          - nm_loss_at(model, batch, tensor, index, value - h / 2)) / h;
         double numeric = (4 * narrow - wide) / 3;
         double analytic = nm_sequence_get(model, model->grads, tensor, index);
-        double scale = fmax(fmax(fabs(analytic), fabs(numeric)), floor);
-        double error = fabs(analytic - numeric) / scale;
+        double error = nm_gradcheck_error(analytic, numeric, floor, rounding);
         if (!(error <= result->max_error)) {
             result->max_error = error;
             result->worst = index;
@@ -63,8 +74,9 @@ void nm_gradcheck(nm_sequence_model *model, const nm_sequence_batch *batch, size
                   uint64_t seed, nm_gradcheck_result *results)
 {
     nm_sequence_zero_grads(model);
-    nm_sequence_run(model, batch, true, NULL);
+    double loss = nm_sequence_run(model, batch, true, NULL);
+    double rounding = NM_GRADCHECK_ROUNDING * DBL_EPSILON * fabs(loss) / NM_GRADCHECK_STEP;
     uint64_t random = seed;
     for (int p = 0; p < model->param_count; p++)
-        nm_check_tensor(model, batch, p, samples, &random, &results[p]);
+        nm_check_tensor(model, batch, p, samples, rounding, &random, &results[p]);
 }

@@ -361,6 +361,23 @@ static void nm_check_ntm(nm_controller_kind controller, int read_heads, int writ
     nm_sequence_model_free(model);
 }
 
+/* The error measure counts differences beyond rounding, even in a tensor
+ * whose gradients are all small. */
+static void test_gradcheck_error_measure(void **state)
+{
+    (void)state;
+    double rounding = 1e-10;
+    /* A relative difference of 2e-6 at scale 1 fails. */
+    assert_true(nm_gradcheck_error(1.0, 1.0 + 2e-6, 1e-2, rounding) > NM_GRADCHECK_TOLERANCE);
+    /* Rounding-sized differences in a tensor of tiny gradients pass. */
+    assert_true(nm_gradcheck_error(3e-4, 3e-4 + 7e-12, 3e-6, rounding) == 0.0);
+    /* A wrong gradient in the same tensor still fails. */
+    assert_true(nm_gradcheck_error(3e-4, 3.01e-4, 3e-6, rounding) > NM_GRADCHECK_TOLERANCE);
+    assert_true(nm_gradcheck_error(3e-4, -3e-4, 3e-6, rounding) > NM_GRADCHECK_TOLERANCE);
+    /* Below the floor, the error is measured against the floor. */
+    assert_true(nm_gradcheck_error(0.0, 1e-7, 1e-2, rounding) > NM_GRADCHECK_TOLERANCE);
+}
+
 static void test_ntm_lstm_one_head_pair(void **state)
 {
     (void)state;
@@ -398,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_shift_on_one_offset),
         cmocka_unit_test(test_circular_conv_and_outer),
         cmocka_unit_test(test_ntm_lstm_one_head_pair),
+        cmocka_unit_test(test_gradcheck_error_measure),
         cmocka_unit_test(test_ntm_feedforward_several_heads),
         cmocka_unit_test(test_ntm_lstm_several_heads),
         cmocka_unit_test(test_ntm_saturated_outputs),
