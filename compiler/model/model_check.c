@@ -239,6 +239,11 @@ static void nm_check_activation(nm_model_checker *checker, const nm_option *opti
         return;
     if (parameter == NM_HEAD_PARAMS)
         spec->hidden_activation = (nm_activation)function;
+    else if (parameter == NM_HEAD_PARAMS + 1 && function != NM_ACTIVATION_SIGMOID)
+        nm_error(checker->diag, values->items[1]->loc,
+                 "invalid output activation '%s'; the outputs are bits, trained with binary cross-entropy on "
+                 "their logits, so the output activation is sigmoid: remove the option or write sigmoid",
+                 values->items[1]->text);
     else if (parameter == NM_HEAD_PARAMS + 1)
         spec->output_activation = (nm_activation)function;
     else

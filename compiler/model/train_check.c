@@ -435,7 +435,9 @@ nm_train_spec *nm_train_check(nm_arena *arena, nm_diag *diag, const nm_decl *dec
         nm_error(diag, decl->task->loc, "unknown task '%s'; the tasks copy and repeat_copy come with "
                                         "'import \"std/tasks\";'",
                  decl->task->text);
-    if (!model || !task)
+    /* The options are checked even when the model failed its own checks,
+     * so that one run reports the errors of both declarations. */
+    if (!task)
         return NULL;
     spec->model = model;
     spec->task_name = task->name;
@@ -481,6 +483,8 @@ nm_train_spec *nm_train_check(nm_arena *arena, nm_diag *diag, const nm_decl *dec
         if (strcmp(option->name, "batch") == 0 && option->values.count == 1)
             batch = option->values.items[0];
     }
+    if (!model)
+        return NULL;
     const nm_ntm_spec *ntm = &model->spec;
     if (model->sized && (ntm->inputs != nm_task_inputs(&spec->task) || ntm->outputs != nm_task_outputs(&spec->task)))
         nm_error(diag, decl->name_loc,
