@@ -86,7 +86,7 @@ size_t nm_first_nonfinite(const void *data, size_t count, bool doubles)
     return count;
 }
 
-/* The most symbolic links followed, the limit Linux sets for one path. */
+/* The maximum number of symbolic links followed, as Linux allows for one path (MAXSYMLINKS). */
 #define NM_MAX_LINKS 40
 
 char *nm_path_follow_links(const char *path)

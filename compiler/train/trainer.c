@@ -325,7 +325,7 @@ static void nm_report_notes(const nm_trainer *trainer)
 {
     fprintf(stderr, "nmc: note: lower the learning rate, clip the gradients ('clip norm 10;') or use 'precision f64;'\n");
     if (trainer->last_checkpoint)
-        fprintf(stderr, "nmc: note: the last good checkpoint, %s, was kept; it holds the run up to sequence %" PRIu64
+        fprintf(stderr, "nmc: note: the last good checkpoint, %s, was kept; it contains the run up to sequence %" PRIu64
                 "\n", trainer->last_checkpoint, trainer->checkpoint_sequences);
     else if (!trainer->options->checkpoint)
         fprintf(stderr, "nmc: note: no checkpoint was kept; pass --checkpoint FILE to keep one at each evaluation\n");

@@ -24,7 +24,7 @@ grep -q "the last good checkpoint, $dir/run.st, was kept" "$dir/err"
 
 # The checkpoint holds a sequence count below the failing one and loads.
 stopped=$(sed -n 's/.*training stopped at sequence \([0-9]*\).*/\1/p' "$dir/err")
-kept=$(sed -n 's/.*it holds the run up to sequence \([0-9]*\).*/\1/p' "$dir/err")
+kept=$(sed -n 's/.*it contains the run up to sequence \([0-9]*\).*/\1/p' "$dir/err")
 test "$kept" -lt "$stopped"
 "$nmc" eval "$dir/diverge.nm" --checkpoint "$dir/run.st" --sequences 4 --json > "$dir/eval.json"
 jq -e '.sequences == 4' "$dir/eval.json" > /dev/null
@@ -71,7 +71,7 @@ status=0
 cat "$dir/err"
 test $status -eq 1
 grep -Eq "training stopped at sequence 2: the parameter '[a-z0-9_.]+' became infinite in update 2, at entry [0-9]+ of [0-9]+" "$dir/err"
-grep -q "the last good checkpoint, $dir/huge.st, was kept; it holds the run up to sequence 1" "$dir/err"
+grep -q "the last good checkpoint, $dir/huge.st, was kept; it contains the run up to sequence 1" "$dir/err"
 check_finite "$dir/huge.st" "$dir/huge.csv"
 test "$(wc -l < "$dir/huge.csv")" -eq 2
 cp "$dir/huge.st" "$dir/huge.keep"
